@@ -1,0 +1,671 @@
+//! The sans-IO ICE agent: bytes and time in, bytes, events and timeouts out.
+
+mod checks;
+mod inbound;
+mod outbound;
+mod snapshot;
+mod state;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::candidate::{
+    COMPONENT_RTP, Candidate, CandidateId, CandidateType, RemoteCandidate, candidate_priority,
+    compute_foundation,
+};
+use crate::config::IceConfig;
+use crate::pair::{Pair, PairId};
+use crate::rng::Rng;
+use crate::stats::{DiscardCounters, IceServerSnapshot};
+use crate::stun::TransactionId;
+
+pub use outbound::{MAX_STUN_MESSAGE, Transmit};
+
+/// The agent's role (RTCIceRole).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IceRole {
+    Controlling,
+    Controlled,
+}
+
+impl IceRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IceRole::Controlling => "controlling",
+            IceRole::Controlled => "controlled",
+        }
+    }
+}
+
+/// RTCIceTransportState.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IceTransportState {
+    New,
+    Checking,
+    Connected,
+    Completed,
+    Disconnected,
+    Failed,
+    Closed,
+}
+
+impl IceTransportState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IceTransportState::New => "new",
+            IceTransportState::Checking => "checking",
+            IceTransportState::Connected => "connected",
+            IceTransportState::Completed => "completed",
+            IceTransportState::Disconnected => "disconnected",
+            IceTransportState::Failed => "failed",
+            IceTransportState::Closed => "closed",
+        }
+    }
+}
+
+/// Something the application should know about.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IceEvent {
+    /// A new local candidate to signal (trickle).
+    LocalCandidate(Candidate),
+    /// Gathering finished: signal end-of-candidates (RFC 8838 §8.2).
+    GatheringComplete,
+    StateChanged(IceTransportState),
+    RoleChanged(IceRole),
+    SelectedPairChanged {
+        pair: PairId,
+        local: SocketAddr,
+        remote: SocketAddr,
+    },
+}
+
+/// What `handle_receive` did with a datagram.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Received {
+    /// STUN for the agent; nothing for the application.
+    Stun,
+    /// Application data (DTLS, RTP, ...) that arrived on this pair.
+    Data(PairId),
+    /// Dropped and counted; see `IceStatsSnapshot::discards`.
+    Discarded(DiscardReason),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DiscardReason {
+    Malformed(crate::stun::StunError),
+    UnsupportedMethod,
+    MissingAttributes,
+    WrongUsername,
+    BadIntegrity,
+    UnknownTransaction,
+    UnknownSource,
+    UnknownLocalAddress,
+    OverCapacity,
+}
+
+/// Where application data goes when sent on the selected pair.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Route {
+    pub pair: PairId,
+    pub source: SocketAddr,
+    pub destination: SocketAddr,
+}
+
+/// Why `send_data` refused.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SendError {
+    NoSelectedPair,
+    /// RFC 7675: consent expired, sending is no longer allowed.
+    ConsentExpired,
+    Closed,
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl std::error::Error for SendError {}
+
+/// Why a remote candidate or credentials were refused.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RemoteError {
+    TooManyCandidates,
+    UnsupportedComponent,
+    /// The candidate's ufrag is not the current remote ufrag (stale generation).
+    WrongGeneration,
+    /// ufrag 4..=256 and pwd 22..=256 ice-chars (RFC 8839 §5.4).
+    BadCredentials,
+    Closed,
+}
+
+impl fmt::Display for RemoteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl std::error::Error for RemoteError {}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Credentials {
+    pub(crate) ufrag: String,
+    pub(crate) pwd: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TxKind {
+    Check {
+        pair: PairId,
+        use_candidate: bool,
+        /// Our role when the request was sent (a 487 only flips a role still held).
+        controlling: bool,
+    },
+    Consent {
+        pair: PairId,
+    },
+    ServerBinding {
+        server: usize,
+        base: SocketAddr,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Transaction {
+    pub(crate) id: TransactionId,
+    pub(crate) kind: TxKind,
+    pub(crate) source: SocketAddr,
+    pub(crate) destination: SocketAddr,
+    pub(crate) last_sent: Instant,
+    pub(crate) transmits: u32,
+    pub(crate) deadline: Instant,
+    pub(crate) message: [u8; MAX_STUN_MESSAGE],
+    pub(crate) len: usize,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ServerState {
+    pub(crate) url: String,
+    pub(crate) address: SocketAddr,
+    pub(crate) stats: IceServerSnapshot,
+}
+
+/// The ICE agent. One component, one data stream (BUNDLE + rtcp-mux as in WebRTC).
+pub struct IceAgent {
+    pub(crate) config: IceConfig,
+    pub(crate) rng: Rng,
+    pub(crate) controlling: bool,
+    pub(crate) tie_breaker: u64,
+    pub(crate) local_credentials: Credentials,
+    pub(crate) remote_credentials: Option<Credentials>,
+    pub(crate) generation: u32,
+    /// Bumped whenever the peer's credentials change (its ICE restart).
+    pub(crate) remote_generation: u32,
+    pub(crate) next_id: u64,
+    pub(crate) local_candidates: Vec<Candidate>,
+    pub(crate) remote_candidates: Vec<Candidate>,
+    pub(crate) pairs: Vec<Pair>,
+    pub(crate) triggered: VecDeque<PairId>,
+    pub(crate) transactions: Vec<Transaction>,
+    pub(crate) servers: Vec<ServerState>,
+    pub(crate) gathering_complete: bool,
+    pub(crate) remote_end_of_candidates: bool,
+    pub(crate) next_pacing: Option<Instant>,
+    pub(crate) selected: Option<PairId>,
+    pub(crate) selected_changes: u32,
+    pub(crate) last_consent: Option<Instant>,
+    pub(crate) next_consent_check: Option<Instant>,
+    pub(crate) consent_expired: bool,
+    pub(crate) first_valid_at: Option<Instant>,
+    pub(crate) state: IceTransportState,
+    pub(crate) closed: bool,
+    pub(crate) transmits: VecDeque<Transmit>,
+    pub(crate) events: VecDeque<IceEvent>,
+    pub(crate) discards: DiscardCounters,
+}
+
+impl IceAgent {
+    /// Creates the agent, its host candidates (queued as events) and starts gathering
+    /// server-reflexive candidates from the configured STUN servers.
+    pub fn new(config: IceConfig, now: Instant) -> IceAgent {
+        let mut rng = Rng::new(config.seed);
+        let tie_breaker = rng.next_u64();
+        let local_credentials = Credentials {
+            ufrag: rng.ice_string(8),
+            pwd: rng.ice_string(24),
+        };
+        let servers = config
+            .stun_servers
+            .iter()
+            .map(|s| ServerState {
+                url: s.url.clone(),
+                address: s.address,
+                stats: IceServerSnapshot {
+                    url: s.url.clone(),
+                    port: s.address.port(),
+                    relay_protocol: None,
+                    ..Default::default()
+                },
+            })
+            .collect();
+        let mut agent = IceAgent {
+            controlling: config.controlling,
+            config,
+            rng,
+            tie_breaker,
+            local_credentials,
+            remote_credentials: None,
+            generation: 0,
+            remote_generation: 0,
+            next_id: 1,
+            local_candidates: Vec::new(),
+            remote_candidates: Vec::new(),
+            pairs: Vec::new(),
+            triggered: VecDeque::new(),
+            transactions: Vec::new(),
+            servers,
+            gathering_complete: false,
+            remote_end_of_candidates: false,
+            next_pacing: None,
+            selected: None,
+            selected_changes: 0,
+            last_consent: None,
+            next_consent_check: None,
+            consent_expired: false,
+            first_valid_at: None,
+            state: IceTransportState::New,
+            closed: false,
+            transmits: VecDeque::with_capacity(64),
+            events: VecDeque::new(),
+            discards: DiscardCounters::default(),
+        };
+        agent.gather(now);
+        agent
+    }
+
+    pub(crate) fn allocate_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Host candidates now; one Binding request per (STUN server, base of the same family)
+    /// paced by Ta.
+    fn gather(&mut self, now: Instant) {
+        let addresses = self.config.local_addresses.clone();
+        for (index, address) in addresses.iter().enumerate() {
+            let local_preference =
+                65535u16.saturating_sub(u16::try_from(index).unwrap_or(u16::MAX));
+            let id = CandidateId(self.allocate_id());
+            let candidate = Candidate {
+                id,
+                kind: CandidateType::Host,
+                address: *address,
+                base: *address,
+                related_address: None,
+                priority: candidate_priority(CandidateType::Host, local_preference, COMPONENT_RTP),
+                foundation: compute_foundation(CandidateType::Host, address.ip(), None),
+                component: COMPONENT_RTP,
+                username_fragment: self.local_credentials.ufrag.clone(),
+                url: None,
+                generation: self.generation,
+            };
+            self.local_candidates.push(candidate.clone());
+            self.events.push_back(IceEvent::LocalCandidate(candidate));
+            self.pair_new_local(id);
+        }
+        for server in 0..self.servers.len() {
+            for base in &addresses {
+                if base.is_ipv4() == self.servers[server].address.is_ipv4() {
+                    self.start_server_binding(now, server, *base);
+                }
+            }
+        }
+        self.check_gathering_complete();
+    }
+
+    pub(crate) fn check_gathering_complete(&mut self) {
+        if self.gathering_complete {
+            return;
+        }
+        let pending = self
+            .transactions
+            .iter()
+            .any(|t| matches!(t.kind, TxKind::ServerBinding { .. }));
+        if !pending {
+            self.gathering_complete = true;
+            self.events.push_back(IceEvent::GatheringComplete);
+        }
+    }
+
+    /// The local ufrag and password to signal.
+    pub fn local_credentials(&self) -> (&str, &str) {
+        (&self.local_credentials.ufrag, &self.local_credentials.pwd)
+    }
+
+    pub fn role(&self) -> IceRole {
+        if self.controlling {
+            IceRole::Controlling
+        } else {
+            IceRole::Controlled
+        }
+    }
+
+    pub fn state(&self) -> IceTransportState {
+        self.state
+    }
+
+    pub fn local_candidates(&self) -> &[Candidate] {
+        &self.local_candidates
+    }
+
+    pub fn remote_candidates(&self) -> &[Candidate] {
+        &self.remote_candidates
+    }
+
+    pub fn selected_pair(&self) -> Option<PairId> {
+        self.selected
+    }
+
+    pub fn discards(&self) -> DiscardCounters {
+        self.discards
+    }
+
+    /// The peer's ufrag and password (from its SDP). A different ufrag than before means the
+    /// peer restarted ICE: its old candidates are dropped.
+    pub fn set_remote_credentials(
+        &mut self,
+        now: Instant,
+        ufrag: &str,
+        pwd: &str,
+    ) -> Result<(), RemoteError> {
+        if self.closed {
+            return Err(RemoteError::Closed);
+        }
+        let ice_chars = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+        };
+        if !(4..=256).contains(&ufrag.len())
+            || !(22..=256).contains(&pwd.len())
+            || !ice_chars(ufrag)
+            || !ice_chars(pwd)
+        {
+            return Err(RemoteError::BadCredentials);
+        }
+        if let Some(old) = &self.remote_credentials {
+            if old.ufrag == ufrag && old.pwd == pwd {
+                return Ok(());
+            }
+            // Remote ICE restart: forget the old generation's candidates except those the
+            // selected pair still uses.
+            self.drop_remote_generation();
+        }
+        self.remote_credentials = Some(Credentials {
+            ufrag: ufrag.to_string(),
+            pwd: pwd.to_string(),
+        });
+        self.remote_generation += 1;
+        self.remote_end_of_candidates = false;
+        self.schedule_pacing(now);
+        self.update_state(now);
+        Ok(())
+    }
+
+    /// Adds a trickled or signalled remote candidate; returns its id.
+    pub fn add_remote_candidate(
+        &mut self,
+        now: Instant,
+        candidate: RemoteCandidate,
+    ) -> Result<CandidateId, RemoteError> {
+        if self.closed {
+            return Err(RemoteError::Closed);
+        }
+        if candidate.component != COMPONENT_RTP {
+            return Err(RemoteError::UnsupportedComponent);
+        }
+        if let (Some(ufrag), Some(creds)) = (&candidate.username_fragment, &self.remote_credentials)
+            && *ufrag != creds.ufrag
+        {
+            return Err(RemoteError::WrongGeneration);
+        }
+        let remote_generation = self.remote_generation;
+        if let Some(existing) = self
+            .remote_candidates
+            .iter_mut()
+            .find(|c| c.address == candidate.address && c.generation == remote_generation)
+        {
+            // A signalled candidate replaces what we learned as peer-reflexive
+            // (RFC 8445 §7.3.1.3); the id stays.
+            if existing.kind == CandidateType::PeerReflexive {
+                existing.kind = candidate.kind;
+                existing.foundation = candidate.foundation.clone();
+                existing.related_address = candidate.related_address;
+            }
+            return Ok(existing.id);
+        }
+        if self.remote_candidates.len() >= self.config.max_remote_candidates {
+            self.discards.over_capacity += 1;
+            return Err(RemoteError::TooManyCandidates);
+        }
+        let id = CandidateId(self.allocate_id());
+        let ufrag = self
+            .remote_credentials
+            .as_ref()
+            .map(|c| c.ufrag.clone())
+            .or(candidate.username_fragment.clone())
+            .unwrap_or_default();
+        self.remote_candidates.push(Candidate {
+            id,
+            kind: candidate.kind,
+            address: candidate.address,
+            base: candidate.address,
+            related_address: candidate.related_address,
+            priority: candidate.priority,
+            foundation: candidate.foundation,
+            component: candidate.component,
+            username_fragment: ufrag,
+            url: None,
+            generation: remote_generation,
+        });
+        self.pair_new_remote(id);
+        self.schedule_pacing(now);
+        self.update_state(now);
+        Ok(id)
+    }
+
+    /// The peer signalled end-of-candidates (RFC 8838 §8.2).
+    pub fn set_remote_end_of_candidates(&mut self, now: Instant) {
+        self.remote_end_of_candidates = true;
+        self.update_state(now);
+    }
+
+    /// ICE restart (RFC 8445 §9): new local credentials and candidates; pairs of the old
+    /// generation go except the selected one, which carries data until a new pair is
+    /// selected. Ids are never reused.
+    pub fn restart(&mut self, now: Instant) {
+        if self.closed {
+            return;
+        }
+        self.generation += 1;
+        self.local_credentials = Credentials {
+            ufrag: self.rng.ice_string(8),
+            pwd: self.rng.ice_string(24),
+        };
+        let keep = self
+            .selected
+            .and_then(|id| self.pair(id))
+            .map(|p| (p.id, p.local, p.remote));
+        self.pairs.retain(|p| Some(p.id) == keep.map(|k| k.0));
+        self.local_candidates
+            .retain(|c| Some(c.id) == keep.map(|k| k.1));
+        self.remote_candidates
+            .retain(|c| Some(c.id) == keep.map(|k| k.2));
+        self.transactions.retain(
+            |t| matches!(t.kind, TxKind::Consent { pair } if Some(pair) == keep.map(|k| k.0)),
+        );
+        self.triggered.clear();
+        self.remote_credentials = None;
+        self.remote_end_of_candidates = false;
+        self.gathering_complete = false;
+        self.first_valid_at = None;
+        self.gather(now);
+        self.update_state(now);
+    }
+
+    /// Closes the agent: no more checks, transmits or data.
+    pub fn close(&mut self, now: Instant) {
+        self.closed = true;
+        self.transactions.clear();
+        self.triggered.clear();
+        self.transmits.clear();
+        self.update_state(now);
+    }
+
+    /// Next datagram to put on the wire.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<IceEvent> {
+        self.events.pop_front()
+    }
+
+    /// When `handle_timeout` must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.closed {
+            return None;
+        }
+        let mut earliest: Option<Instant> = None;
+        let mut consider = |t: Option<Instant>| {
+            if let Some(t) = t {
+                earliest = Some(earliest.map_or(t, |e| e.min(t)));
+            }
+        };
+        consider(self.next_pacing);
+        for t in &self.transactions {
+            consider(Some(t.deadline));
+        }
+        consider(self.next_consent_check);
+        if let Some(last) = self.last_consent
+            && !self.consent_expired
+        {
+            if self.state != IceTransportState::Disconnected {
+                consider(Some(last + self.config.disconnected_timeout));
+            }
+            consider(Some(last + self.config.consent_timeout));
+        }
+        if let Some(first) = self.first_valid_at
+            && self.nomination_pending()
+        {
+            consider(Some(first + self.config.regular_nomination_delay));
+        }
+        earliest
+    }
+
+    /// Drives retransmissions, pacing, consent and state timers.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.closed {
+            return;
+        }
+        self.retransmit_due(now);
+        if self.next_pacing.is_some_and(|t| t <= now) {
+            self.next_pacing = None;
+            self.pace(now);
+        }
+        self.maybe_nominate(now);
+        self.consent_tick(now);
+        self.update_state(now);
+    }
+
+    /// Sends application data on the selected pair: counts it and returns where to send
+    /// it (the caller writes `data` itself, so nothing is copied).
+    pub fn send_data(&mut self, now: Instant, data: &[u8]) -> Result<Route, SendError> {
+        if self.closed {
+            return Err(SendError::Closed);
+        }
+        if self.consent_expired {
+            return Err(SendError::ConsentExpired);
+        }
+        let id = self.selected.ok_or(SendError::NoSelectedPair)?;
+        let pair = self.pair_mut(id).ok_or(SendError::NoSelectedPair)?;
+        pair.counters.data_packets_sent += 1;
+        pair.counters.data_bytes_sent += data.len() as u64;
+        pair.counters.last_data_sent = Some(now);
+        Ok(Route {
+            pair: id,
+            source: pair.local_base,
+            destination: pair.remote_address,
+        })
+    }
+
+    /// The driver could not hand a datagram of `len` bytes for `pair` to the socket
+    /// (packetsDiscardedOnSend / bytesDiscardedOnSend). The datagram was counted as sent by
+    /// `send_data`; it is moved to the discarded counters.
+    pub fn report_send_failure(&mut self, pair: PairId, len: usize) {
+        if let Some(pair) = self.pair_mut(pair) {
+            pair.counters.packets_discarded_on_send =
+                pair.counters.packets_discarded_on_send.saturating_add(1);
+            pair.counters.bytes_discarded_on_send += len as u64;
+            pair.counters.data_packets_sent = pair.counters.data_packets_sent.saturating_sub(1);
+            pair.counters.data_bytes_sent =
+                pair.counters.data_bytes_sent.saturating_sub(len as u64);
+        }
+    }
+
+    pub(crate) fn pair(&self, id: PairId) -> Option<&Pair> {
+        self.pairs.iter().find(|p| p.id == id)
+    }
+
+    pub(crate) fn pair_mut(&mut self, id: PairId) -> Option<&mut Pair> {
+        self.pairs.iter_mut().find(|p| p.id == id)
+    }
+
+    /// The pair a datagram on this 5-tuple belongs to. Across an ICE restart two pairs can
+    /// share a 5-tuple: application data goes to the selected pair, STUN to the current
+    /// generation's pair.
+    pub(crate) fn pair_by_addresses(
+        &self,
+        local_base: SocketAddr,
+        remote: SocketAddr,
+        for_stun: bool,
+    ) -> Option<PairId> {
+        let matching = |p: &&Pair| p.local_base == local_base && p.remote_address == remote;
+        if !for_stun
+            && let Some(selected) = self.selected.and_then(|id| self.pair(id))
+            && matching(&selected)
+        {
+            return Some(selected.id);
+        }
+        self.pairs
+            .iter()
+            .filter(matching)
+            .max_by_key(|p| (p.generation == self.generation, p.priority))
+            .map(|p| p.id)
+    }
+
+    pub(crate) fn drop_remote_generation(&mut self) {
+        let keep = self
+            .selected
+            .and_then(|id| self.pair(id))
+            .map(|p| (p.id, p.remote));
+        self.pairs.retain(|p| Some(p.id) == keep.map(|k| k.0));
+        self.remote_candidates
+            .retain(|c| Some(c.id) == keep.map(|k| k.1));
+        self.transactions.retain(|t| match t.kind {
+            TxKind::Check { pair, .. } | TxKind::Consent { pair } => {
+                Some(pair) == keep.map(|k| k.0)
+            }
+            TxKind::ServerBinding { .. } => true,
+        });
+        self.triggered.clear();
+    }
+
+    /// Time until Ta-paced work, for tests and drivers that want to know.
+    pub fn ta(&self) -> Duration {
+        self.config.ta
+    }
+}

@@ -1,0 +1,25 @@
+//! rtcscope-ice: a sans-IO ICE agent (RFC 8445 full ICE, RFC 8838 trickle, RFC 7675 consent)
+//! with our own STUN codec and statistics for every candidate pair.
+//!
+//! The agent (`IceAgent`) owns no sockets and reads no clock: feed it datagrams with
+//! `handle_receive`, time with `handle_timeout`, and drain `poll_transmit` / `poll_event`;
+//! `poll_timeout` says when to call back.
+
+#![forbid(unsafe_code)]
+
+mod agent;
+pub mod candidate;
+mod config;
+pub mod pair;
+mod rng;
+pub mod stats;
+pub mod stun;
+
+pub use agent::{
+    DiscardReason, IceAgent, IceEvent, IceRole, IceTransportState, MAX_STUN_MESSAGE, Received,
+    RemoteError, Route, SendError, Transmit,
+};
+pub use candidate::{Candidate, CandidateId, CandidateType, RemoteCandidate};
+pub use config::{IceConfig, NominationMode, StunServer};
+pub use pair::{PairId, PairState};
+pub use stats::{IceStatsSnapshot, PairCounters};
