@@ -1,5 +1,7 @@
 //! SDES, BYE, APP, REMB and transport-wide CC against hand-assembled bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use rtcscope_rtp::RtcpError;
 use rtcscope_rtp::rtcp::{
     AppBuilder, ByeBuilder, RembBuilder, RtcpBuild, RtcpPacket, SdesBuilder, SdesChunkSpec,

@@ -1,5 +1,7 @@
 //! RTCP parsing and building against hand-written bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use rtcscope_rtp::NtpTime;
 use rtcscope_rtp::RtcpError;
 use rtcscope_rtp::rtcp::{

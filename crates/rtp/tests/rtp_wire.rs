@@ -1,5 +1,7 @@
 //! RTP parsing and building against hand-written bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use rtcscope_rtp::RtpError;
 use rtcscope_rtp::rtp::{ExtensionElement, Extensions, RtpBuilder, RtpPacket, is_rtcp};
 
