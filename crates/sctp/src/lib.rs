@@ -7,6 +7,7 @@ pub mod dcep;
 pub mod error;
 pub mod message;
 pub mod observer;
+pub mod report;
 pub mod stats;
 pub mod transport;
 
