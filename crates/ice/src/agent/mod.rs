@@ -354,6 +354,11 @@ impl IceAgent {
         }
     }
 
+    /// The tie-breaker sent in ICE-CONTROLLING/ICE-CONTROLLED (RFC 8445 §7.1.3).
+    pub fn tie_breaker(&self) -> u64 {
+        self.tie_breaker
+    }
+
     pub fn state(&self) -> IceTransportState {
         self.state
     }

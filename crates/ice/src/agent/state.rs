@@ -42,6 +42,18 @@ impl IceAgent {
     /// Recomputes the transport state and emits an event when it changed.
     pub(crate) fn update_state(&mut self, now: Instant) {
         let new_state = self.compute_state(now);
+        // "completed" is reached through "connected" (webrtc-pc state diagram), even when
+        // both become true within one event.
+        if new_state == IceTransportState::Completed
+            && !matches!(
+                self.state,
+                IceTransportState::Connected | IceTransportState::Completed
+            )
+        {
+            self.state = IceTransportState::Connected;
+            self.events
+                .push_back(IceEvent::StateChanged(IceTransportState::Connected));
+        }
         if new_state != self.state {
             self.state = new_state;
             self.events.push_back(IceEvent::StateChanged(new_state));

@@ -95,9 +95,7 @@ pub fn split_message_type(message_type: u16) -> (Class, u16) {
 
 /// Quick demultiplexing test (RFC 7983 first byte 0..=3 plus the magic cookie).
 pub fn looks_like_stun(datagram: &[u8]) -> bool {
-    datagram.len() >= HEADER_LEN
-        && datagram[0] < 4
-        && datagram[4..8] == MAGIC_COOKIE.to_be_bytes()
+    datagram.len() >= HEADER_LEN && datagram[0] < 4 && datagram[4..8] == MAGIC_COOKIE.to_be_bytes()
 }
 
 /// Why a datagram could not be decoded or encoded as STUN.
