@@ -45,11 +45,13 @@ fn next_element(form: Form, data: &[u8], mut pos: usize) -> Result<Option<Elemen
         Form::OneByte => {
             while pos < data.len() {
                 let b = u8_at(data, pos);
-                if b == 0 {
+                let id = b >> 4;
+                if id == 0 {
+                    // Padding; a non-zero length nibble is ignored, as
+                    // libwebrtc does.
                     pos += 1;
                     continue;
                 }
-                let id = b >> 4;
                 if id == 15 {
                     return Ok(None);
                 }
