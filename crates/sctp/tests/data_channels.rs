@@ -187,9 +187,11 @@ fn one_megabyte_reliable_through_five_percent_loss_arrives_intact() {
     for chunk in data.chunks(MESSAGE) {
         pair.a.send_binary(id, chunk).unwrap();
     }
+    let sent_at = pair.now;
     let arrived = pair.run_until(Duration::from_secs(600), |p| {
         Pair::messages(&p.events_b, id).len() == COUNT
     });
+    let took = pair.now - sent_at;
     assert!(arrived, "1 MB did not arrive in 600 s of simulated time");
 
     let mut received = Vec::with_capacity(data.len());
@@ -206,6 +208,8 @@ fn one_megabyte_reliable_through_five_percent_loss_arrives_intact() {
         lost > 20,
         "the path must really have lost packets, lost {lost}"
     );
+    let offered = pair.path.a_to_b.counters().offered + pair.path.b_to_a.counters().offered;
+    eprintln!("1 MiB: {took:?} simulated, {lost}/{offered} packets lost");
 
     let sender = pair.a.channel(id).unwrap().counters;
     let receiver = pair.b.channel(id).unwrap().counters;
@@ -225,6 +229,7 @@ fn one_megabyte_reliable_through_five_percent_loss_arrives_intact() {
         "srtt {srtt:?}"
     );
     assert!(sctp.rtt_samples > 5);
+    eprintln!("sctp-transport: {sctp:?}");
     assert_eq!(sctp.unacked_data_chunks, Some(0));
     assert_eq!(sctp.peer_receiver_window, Some(1024 * 1024));
     assert_eq!(sctp.mtu, 1228);
@@ -232,10 +237,19 @@ fn one_megabyte_reliable_through_five_percent_loss_arrives_intact() {
 
 #[test]
 fn max_retransmits_zero_loses_messages_but_never_blocks() {
+    partially_reliable_loses_but_never_blocks(Reliability::MaxRetransmits(0));
+}
+
+#[test]
+fn max_packet_lifetime_loses_messages_but_never_blocks() {
+    partially_reliable_loses_but_never_blocks(Reliability::MaxPacketLifeTime(100));
+}
+
+fn partially_reliable_loses_but_never_blocks(reliability: Reliability) {
     let mut pair = Pair::lossless(20);
     pair.connect();
     let mut init = DataChannelInit::new("lossy");
-    init.reliability = Reliability::MaxRetransmits(0);
+    init.reliability = reliability;
     // Ordered: a lost message may not hold back later ones forever (FORWARD-TSN).
     let id = pair.a.create_data_channel(init).unwrap();
     assert!(pair.run_until(Duration::from_secs(5), |p| Pair::opened(&p.events_b, id)));
@@ -249,6 +263,7 @@ fn max_retransmits_zero_loses_messages_but_never_blocks() {
     }
     pair.run_for(Duration::from_secs(10));
     let lossy_received = Pair::messages(&pair.events_b, id).len();
+    eprintln!("{reliability:?}: {lossy_received}/{N} arrived through 25% loss");
     assert!(
         lossy_received < N,
         "25% loss with no retransmission must lose messages"
