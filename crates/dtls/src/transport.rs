@@ -219,6 +219,7 @@ pub struct DtlsTransport {
     role: DtlsRole,
     state: DtlsState,
     local_fingerprint: Sha256Fingerprint,
+    local_certificate: Vec<u8>,
     expected_remote: Option<Sha256Fingerprint>,
     remote_certificate: Option<Vec<u8>>,
     remote_verified: bool,
@@ -274,6 +275,7 @@ impl DtlsTransport {
             role,
             state: DtlsState::New,
             local_fingerprint: certificate.fingerprint(),
+            local_certificate: certificate.der().to_vec(),
             expected_remote,
             remote_certificate: None,
             remote_verified: false,
@@ -314,7 +316,19 @@ impl DtlsTransport {
         self.local_fingerprint
     }
 
-    /// The certificate the peer presented (DER), once seen.
+    /// Our certificate (DER).
+    pub fn local_certificate(&self) -> &[u8] {
+        &self.local_certificate
+    }
+
+    /// The peer's certificate (DER) once it matched `a=fingerprint`.
+    pub fn verified_remote_certificate(&self) -> Option<&[u8]> {
+        self.remote_certificate
+            .as_deref()
+            .filter(|_| self.remote_verified && self.state != DtlsState::Failed)
+    }
+
+    /// The certificate the peer presented (DER), once seen (verified or not).
     pub fn remote_certificate(&self) -> Option<&[u8]> {
         self.remote_certificate.as_deref()
     }
