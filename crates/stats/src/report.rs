@@ -137,15 +137,14 @@ impl RTCStatsReport {
                 message: "a stats object must be a JSON object".into(),
             })?;
             let stats = RTCStats::from_json_map(map)?;
-            if let Some(k) = key {
-                if k != stats.id() {
+            if let Some(k) = key
+                && k != stats.id() {
                     return Err(ImportError {
                         id: Some(stats.id().to_string()),
                         member: None,
                         message: format!("filed under key {k:?} but its id differs"),
                     });
                 }
-            }
             if report.has(stats.id()) {
                 return Err(ImportError {
                     id: Some(stats.id().to_string()),

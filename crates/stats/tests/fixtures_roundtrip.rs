@@ -1,6 +1,8 @@
 //! The two Chrome 156 fixtures import into typed objects and serialize back to
 //! exactly the text Chrome wrote (`JSON.stringify(x, null, 1)`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use rtcscope_stats::json::to_js_json_pretty;
 use rtcscope_stats::*;
 use serde_json::{Map, Value};

@@ -199,8 +199,8 @@ pub fn collect_objects<'a>(report: &'a Value, out: &mut Vec<Violation>) -> Repor
             ));
             return;
         };
-        if let Some(k) = key {
-            if k != id {
+        if let Some(k) = key
+            && k != id {
                 out.push(violation(
                     Severity::Error,
                     Rule::Structure,
@@ -209,7 +209,6 @@ pub fn collect_objects<'a>(report: &'a Value, out: &mut Vec<Violation>) -> Repor
                     format!("filed under key {k:?}"),
                 ));
             }
-        }
         if index.contains_key(id) {
             out.push(violation(
                 Severity::Error,

@@ -2,7 +2,7 @@
 
 use super::{ReportObjects, Rule, Severity, Violation, violation};
 use crate::RTCStatsType;
-use crate::meta::{IdlKind, MemberInfo, TypeInfo};
+use crate::meta::{IdlKind, MemberInfo};
 use serde_json::{Map, Value};
 
 /// 2000-01-01 and 2100-01-01 in milliseconds since the epoch: a timestamp outside
@@ -140,7 +140,7 @@ fn check_object(
                 Some(m.name),
                 format!("required member of {} missing", info.dictionary),
             ));
-        } else if m.mti && kind_applies && !info.obsolete {
+        } else if m.mti && kind_applies && !info.obsolete && applicable(ty, m.name, obj) {
             out.push(violation(
                 Severity::Warning,
                 Rule::MissingMandatory,
@@ -156,6 +156,32 @@ fn check_object(
 
     check_sum_counts(id, ty, obj, out);
     check_pairs(objs, id, ty, obj, out);
+}
+
+/// Whether a mandatory-to-implement member applies to this object: members are
+/// absent, not zero, where they do not apply (webrtc-stats "member presence").
+fn applicable(ty: RTCStatsType, member: &str, obj: &Map<String, Value>) -> bool {
+    let s = |k: &str| obj.get(k).and_then(Value::as_str);
+    match (ty, member) {
+        // Only when the remote end sent a certificate chain.
+        (RTCStatsType::Certificate, "issuerCertificateId") => false,
+        // Only for audio codecs; only when the codec has an fmtp line.
+        (RTCStatsType::Codec, "channels") => s("mimeType").is_some_and(|m| m.starts_with("audio/")),
+        (RTCStatsType::Codec, "sdpFmtpLine") => false,
+        // The STUN/TURN server that produced a server-reflexive or relay candidate.
+        (RTCStatsType::LocalCandidate | RTCStatsType::RemoteCandidate, "url") => {
+            ty == RTCStatsType::LocalCandidate && matches!(s("candidateType"), Some("srflx" | "relay"))
+        }
+        // Present exactly when the paired object exists: checked by the pair rule.
+        (_, "remoteId" | "localId") => false,
+        // Only once a round trip was measured (needs an LSR echo).
+        (RTCStatsType::RemoteInboundRtp, "roundTripTime") => obj.get("roundTripTimeMeasurements").and_then(Value::as_u64).is_some_and(|n| n > 0),
+        // Only while a candidate pair is selected.
+        (RTCStatsType::Transport, "selectedCandidatePairId") => s("iceState").is_none_or(|st| matches!(st, "connected" | "completed")),
+        // Only once DTLS has exchanged certificates.
+        (RTCStatsType::Transport, "localCertificateId" | "remoteCertificateId") => s("dtlsState").is_none_or(|st| st == "connected"),
+        _ => true,
+    }
 }
 
 fn check_epoch_ms(id: &str, member: &str, v: f64, out: &mut Vec<Violation>) {
@@ -187,8 +213,8 @@ fn check_member(
     out: &mut Vec<Violation>,
 ) {
     let err = |rule, msg: String| violation(Severity::Error, rule, Some(id), Some(m.name), msg);
-    if let (Some(k), Some(obj_kind)) = (m.kind, kind) {
-        if k.as_str() != obj_kind {
+    if let (Some(k), Some(obj_kind)) = (m.kind, kind)
+        && k.as_str() != obj_kind {
             out.push(err(
                 Rule::OtherKindMember,
                 format!(
@@ -197,7 +223,6 @@ fn check_member(
                 ),
             ));
         }
-    }
     match m.idl_kind {
         IdlKind::Unsigned(max) => match value.as_f64() {
             Some(f) if f < 0.0 => out.push(err(
@@ -473,8 +498,7 @@ fn check_pairs(
         }
     }
     if let (Some(codec_id), Some(kind)) = (obj.get("codecId").and_then(Value::as_str), kind_of(obj))
-    {
-        if let Some(mime) = objs
+        && let Some(mime) = objs
             .get(codec_id)
             .and_then(|c| c.get("mimeType"))
             .and_then(Value::as_str)
@@ -490,10 +514,4 @@ fn check_pairs(
                 ));
             }
         }
-    }
-}
-
-#[allow(dead_code)]
-fn type_info(ty: &str) -> Option<&'static TypeInfo> {
-    RTCStatsType::from_str_exact(ty).map(RTCStatsType::info)
 }

@@ -88,8 +88,8 @@ fn compare(
     out: &mut Vec<Violation>,
 ) {
     for key in IDENTITY {
-        if let (Some(a), Some(b)) = (prev.get(*key), cur.get(*key)) {
-            if a != b {
+        if let (Some(a), Some(b)) = (prev.get(*key), cur.get(*key))
+            && a != b {
                 out.push(violation(
                     Severity::Error,
                     Rule::IdReused,
@@ -99,13 +99,12 @@ fn compare(
                 ));
                 return;
             }
-        }
     }
     if let (Some(a), Some(b)) = (
         prev.get("timestamp").and_then(Value::as_f64),
         cur.get("timestamp").and_then(Value::as_f64),
-    ) {
-        if b < a {
+    )
+        && b < a {
             out.push(violation(
                 Severity::Error,
                 Rule::TimestampWentBack,
@@ -114,7 +113,6 @@ fn compare(
                 format!("{a} then {b}"),
             ));
         }
-    }
     let Some(info) = cur
         .get("type")
         .and_then(Value::as_str)
@@ -131,8 +129,8 @@ fn compare(
         if let (Some(a), Some(b)) = (
             prev.get(m.name).and_then(Value::as_f64),
             cur.get(m.name).and_then(Value::as_f64),
-        ) {
-            if b < a {
+        )
+            && b < a {
                 out.push(violation(
                     Severity::Error,
                     Rule::CounterDecreased,
@@ -141,6 +139,5 @@ fn compare(
                     format!("{a} then {b}"),
                 ));
             }
-        }
     }
 }
