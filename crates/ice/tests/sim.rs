@@ -272,3 +272,348 @@ fn aggressive_nomination_connects_and_marks_every_check() {
     assert!(checks.iter().all(|uc| *uc));
     assert!(sim.b.stats().pairs[0].nominated);
 }
+
+#[test]
+fn ice_restart_creates_new_pairs_and_never_reuses_ids() {
+    let mut sim = Sim::new(
+        config(A_ADDR, true, 15),
+        config(B_ADDR, false, 16),
+        delay(10),
+    );
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.both_connected()));
+    let before = sim.a.stats();
+    let old_pair_ids: Vec<String> = before.pairs.iter().map(|p| p.stats_id.clone()).collect();
+    let old_candidate_ids: Vec<String> = before
+        .local_candidates
+        .iter()
+        .chain(before.remote_candidates.iter())
+        .map(|c| c.stats_id.clone())
+        .collect();
+    let old_ufrag = before.transport.local_username_fragment.clone();
+
+    sim.a.restart(sim.now);
+    sim.b.restart(sim.now);
+    sim.exchange_credentials();
+    // Data keeps flowing on the old selected pair while the new checks run.
+    assert!(sim.a.send_data(sim.now, b"during restart").is_ok());
+    let ok = sim.run_until(Duration::from_secs(5), |s| {
+        s.both_connected() && s.a.stats().transport.selected_candidate_pair_changes == 2
+    });
+    if !ok {
+        eprintln!("{:#?}\n{:#?}", sim.a.stats(), sim.events_a);
+    }
+    assert!(ok);
+    let after = sim.a.stats();
+    assert_ne!(after.transport.local_username_fragment, old_ufrag);
+    assert_eq!(
+        after.pairs.len(),
+        1,
+        "old pair removed once the new one is selected"
+    );
+    for p in &after.pairs {
+        assert!(
+            !old_pair_ids.contains(&p.stats_id),
+            "pair id {} reused",
+            p.stats_id
+        );
+    }
+    for c in after
+        .local_candidates
+        .iter()
+        .chain(after.remote_candidates.iter())
+    {
+        assert!(
+            !old_candidate_ids.contains(&c.stats_id),
+            "candidate id {} reused: {after:#?}",
+            c.stats_id
+        );
+    }
+    assert_eq!(after.pairs[0].state, PairState::Succeeded);
+    assert!(after.pairs[0].selected);
+    // Same 5-tuple, fresh counters.
+    assert_eq!(after.pairs[0].counters.data_packets_sent, 0);
+}
+
+#[test]
+fn hostile_input_is_counted_and_never_answered() {
+    use rtcscope_ice::stun::{METHOD_BINDING, MessageWriter, TransactionId};
+    let mut sim = Sim::new(
+        config(A_ADDR, true, 17),
+        config(B_ADDR, false, 18),
+        delay(10),
+    );
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.both_connected()));
+    while sim.a.poll_transmit().is_some() {}
+    let (a_addr, b_addr) = (addr(A_ADDR), addr(B_ADDR));
+    let (ua, _) = sim.a.local_credentials();
+    let ua = ua.to_string();
+    let (ub, _) = sim.b.local_credentials();
+    let ub = ub.to_string();
+    let now = sim.now;
+    let request = |username: &[u8], key: &[u8]| {
+        let mut buf = [0u8; 256];
+        let mut w = MessageWriter::new(
+            &mut buf,
+            Class::Request,
+            METHOD_BINDING,
+            TransactionId([9; 12]),
+        )
+        .unwrap();
+        w.attribute(0x0006, username).unwrap();
+        w.priority(1).unwrap();
+        w.ice_controlled(5).unwrap();
+        w.message_integrity(key).unwrap();
+        let len = w.fingerprint().unwrap();
+        buf[..len].to_vec()
+    };
+    let good_user = format!("{ua}:{ub}");
+    // 1. bad integrity (wrong password)
+    let bad_mi = request(good_user.as_bytes(), b"not-the-password-at-all");
+    // 2. wrong username
+    let wrong_user = request(format!("zzzz:{ub}").as_bytes(), b"whatever");
+    // 3. truncated body
+    let truncated = bad_mi[..bad_mi.len() - 6].to_vec();
+    // 4. response to a transaction we never sent
+    let mut buf = [0u8; 64];
+    let w = MessageWriter::new(
+        &mut buf,
+        Class::SuccessResponse,
+        METHOD_BINDING,
+        TransactionId([4; 12]),
+    )
+    .unwrap();
+    let len = w.fingerprint().unwrap();
+    let unknown_tx = buf[..len].to_vec();
+    // 5. request without MESSAGE-INTEGRITY
+    let mut buf = [0u8; 64];
+    let mut w = MessageWriter::new(
+        &mut buf,
+        Class::Request,
+        METHOD_BINDING,
+        TransactionId([5; 12]),
+    )
+    .unwrap();
+    w.priority(1).unwrap();
+    let len = w.fingerprint().unwrap();
+    let no_mi = buf[..len].to_vec();
+    let stranger = addr("192.0.2.99:4444");
+
+    let before = sim.a.stats().pairs[0].counters.clone();
+    let state_before = sim.a.state();
+    for (from, bytes) in [
+        (b_addr, &bad_mi),
+        (b_addr, &wrong_user),
+        (b_addr, &truncated),
+        (b_addr, &unknown_tx),
+        (b_addr, &no_mi),
+    ] {
+        assert!(matches!(
+            sim.a.handle_receive(now, from, a_addr, bytes),
+            Received::Discarded(_)
+        ));
+    }
+    assert!(matches!(
+        sim.a
+            .handle_receive(now, stranger, a_addr, &[0x80, 0, 0, 1, 2, 3]),
+        Received::Discarded(_)
+    ));
+    // 1000 random-ish garbage datagrams that look like STUN.
+    for i in 0..1000u32 {
+        let mut g = vec![0u8; 20 + (i as usize % 64)];
+        g[4..8].copy_from_slice(&0x2112_A442u32.to_be_bytes());
+        g[2] = (i % 7) as u8;
+        g[3] = (i * 13 % 256) as u8;
+        for (j, b) in g.iter_mut().enumerate().skip(20) {
+            *b = (i as usize * 31 + j * 7) as u8;
+        }
+        let _ = sim.a.handle_receive(now, b_addr, a_addr, &g);
+    }
+    assert!(sim.a.poll_transmit().is_none(), "nothing is answered");
+    let d = sim.a.discards();
+    assert_eq!(d.bad_integrity, 1);
+    assert_eq!(d.wrong_username, 1);
+    assert_eq!(d.unknown_transaction, 1);
+    assert_eq!(d.missing_attributes, 1);
+    assert_eq!(d.unknown_source, 1);
+    // The truncated request plus the garbage; one garbage datagram (all-zero type and
+    // length) parses as a method-0 message and is dropped as unsupported.
+    assert_eq!(d.malformed + d.unsupported_method, 1 + 1000);
+    assert_eq!(d.total(), 6 + 1000);
+    let after = sim.a.stats().pairs[0].counters.clone();
+    assert_eq!(after.requests_received, before.requests_received);
+    assert_eq!(after.responses_sent, before.responses_sent);
+    assert_eq!(sim.a.state(), state_before);
+}
+
+#[test]
+fn remote_candidates_and_pairs_are_capped() {
+    let mut a = config(A_ADDR, true, 19);
+    a.max_remote_candidates = 8;
+    a.max_pairs = 5;
+    let mut sim = Sim::new(a, config(B_ADDR, false, 20), delay(10));
+    sim.auto_signal = false;
+    let now = sim.now;
+    let mut accepted = 0;
+    for i in 0..50u16 {
+        let c = rtcscope_ice::RemoteCandidate::parse_sdp(&format!(
+            "candidate:{i} 1 udp {} 10.9.0.{} {} typ host",
+            2_000_000_000u32 - u32::from(i),
+            i % 250,
+            7000 + i
+        ))
+        .unwrap();
+        if sim.a.add_remote_candidate(now, c).is_ok() {
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 8);
+    let s = sim.a.stats();
+    assert_eq!(s.remote_candidates.len(), 8);
+    assert_eq!(s.pairs.len(), 5);
+    assert_eq!(s.discards.over_capacity, 42 + 3);
+}
+
+#[test]
+fn every_pair_is_reported_in_its_checklist_state() {
+    // A has two ports on one address (one foundation), B two addresses: 4 pairs, two per
+    // foundation pair, so one of each starts Frozen (RFC 8445 §6.1.2.6).
+    let mut a = config(A_ADDR, true, 21);
+    a.local_addresses.push(addr("10.0.0.1:5001"));
+    let mut b = config(B_ADDR, false, 22);
+    b.local_addresses.push(addr("172.16.0.2:6001"));
+    let mut sim = Sim::new(a, b, delay(10));
+    // Right after the candidates arrive nothing is checked yet: all pairs exist, in
+    // Waiting or Frozen, with zero counters.
+    sim.step();
+    let early = sim.a.stats();
+    assert_eq!(early.pairs.len(), 4);
+    assert!(early.pairs.iter().all(|p| matches!(
+        p.state,
+        PairState::Waiting | PairState::Frozen | PairState::InProgress
+    )));
+    assert!(early.pairs.iter().any(|p| p.state == PairState::Frozen));
+    assert!(sim.run_until(Duration::from_secs(60), |s| {
+        s.a.state() == IceTransportState::Completed
+    }));
+    let s = sim.a.stats();
+    assert_eq!(s.pairs.len(), 4);
+    let states: Vec<PairState> = s.pairs.iter().map(|p| p.state).collect();
+    // The netsim delivers whatever address is used, so every pair succeeds; each one has its
+    // own counters that agree with the wire.
+    for p in &s.pairs {
+        let local = s
+            .local_candidates
+            .iter()
+            .find(|c| c.stats_id == p.local_candidate_stats_id)
+            .unwrap()
+            .candidate
+            .address;
+        let remote = s
+            .remote_candidates
+            .iter()
+            .find(|c| c.stats_id == p.remote_candidate_stats_id)
+            .unwrap()
+            .candidate
+            .address;
+        assert_eq!(
+            p.counters.requests_sent,
+            sim.count_stun(Side::A, local, remote, Class::Request, true),
+            "{states:?}"
+        );
+    }
+    assert_eq!(s.pairs.iter().filter(|p| p.selected).count(), 1);
+    // Highest pair priority is the selected one (regular nomination waited for it).
+    let best = s.pairs.iter().max_by_key(|p| p.priority).unwrap();
+    assert!(best.selected);
+}
+
+#[test]
+fn server_reflexive_candidate_from_configured_stun_server() {
+    let mut a = config(A_ADDR, true, 23);
+    a.stun_servers.push(rtcscope_ice::StunServer {
+        url: "stun:stun.example.org:3478".to_string(),
+        address: addr("198.51.100.1:3478"),
+    });
+    let mut sim = Sim::new(a, config(B_ADDR, false, 24), delay(10));
+    sim.stun_server = Some((addr("198.51.100.1:3478"), addr("203.0.113.5:40000")));
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.both_connected()));
+    let s = sim.a.stats();
+    let srflx = s
+        .local_candidates
+        .iter()
+        .find(|c| c.candidate.kind == rtcscope_ice::CandidateType::ServerReflexive)
+        .unwrap();
+    assert_eq!(srflx.candidate.address, addr("203.0.113.5:40000"));
+    assert_eq!(srflx.candidate.related_address, Some(addr(A_ADDR)));
+    assert_eq!(
+        srflx.candidate.url.as_deref(),
+        Some("stun:stun.example.org:3478")
+    );
+    assert_eq!(s.ice_servers.len(), 1);
+    assert_eq!(s.ice_servers[0].total_requests_sent, 1);
+    assert_eq!(s.ice_servers[0].total_responses_received, 1);
+    // Gathering completes after the server answered.
+    let gathered = sim
+        .events_a
+        .iter()
+        .position(|(_, e)| *e == IceEvent::GatheringComplete)
+        .unwrap();
+    let srflx_event = sim
+        .events_a
+        .iter()
+        .position(|(_, e)| matches!(e, IceEvent::LocalCandidate(c) if c.kind == rtcscope_ice::CandidateType::ServerReflexive))
+        .unwrap();
+    assert!(srflx_event < gathered);
+    // B learned it by trickle; the srflx is not paired on A (replaced by its base).
+    assert_eq!(s.pairs.len(), 1);
+}
+
+#[test]
+fn peer_reflexive_remote_candidate_learned_from_checks() {
+    // B's candidates are never signalled: A learns B from B's checks.
+    let mut sim = Sim::new(
+        config(A_ADDR, true, 25),
+        config(B_ADDR, false, 26),
+        delay(10),
+    );
+    sim.auto_signal = false;
+    let now = sim.now;
+    let host_a = sim.a.local_candidates()[0].clone();
+    sim.b
+        .add_remote_candidate(
+            now,
+            rtcscope_ice::RemoteCandidate::parse_sdp(&host_a.to_sdp_attribute()).unwrap(),
+        )
+        .unwrap();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.both_connected()));
+    let s = sim.a.stats();
+    assert_eq!(s.remote_candidates.len(), 1);
+    assert_eq!(
+        s.remote_candidates[0].candidate.kind,
+        rtcscope_ice::CandidateType::PeerReflexive
+    );
+    assert_eq!(s.remote_candidates[0].candidate.address, addr(B_ADDR));
+    // PRIORITY from B's check: prflx type preference 110.
+    assert_eq!(s.remote_candidates[0].candidate.priority >> 24, 110);
+}
+
+#[test]
+fn lossy_link_retransmits_and_still_connects() {
+    let link = LinkConfig {
+        delay: Duration::from_millis(20),
+        loss: rtcscope_netsim::LossModel::Bernoulli { p: 0.3 },
+        ..LinkConfig::default()
+    };
+    let mut sim = Sim::new(config(A_ADDR, true, 27), config(B_ADDR, false, 28), link);
+    assert!(sim.run_until(Duration::from_secs(20), |s| s.both_connected()));
+    let c = sim.a.stats().pairs[0].counters.clone();
+    let (a_addr, b_addr) = (addr(A_ADDR), addr(B_ADDR));
+    assert_eq!(
+        c.requests_sent + c.retransmissions_sent,
+        sim.count_stun(Side::A, a_addr, b_addr, Class::Request, false)
+    );
+    assert_eq!(
+        c.responses_received,
+        sim.count_stun_delivered(b_addr, a_addr, Class::SuccessResponse)
+    );
+}

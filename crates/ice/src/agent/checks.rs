@@ -11,7 +11,15 @@ use crate::pair::{Pair, PairId, PairState};
 impl IceAgent {
     /// Pairs a new local host candidate with every remote candidate of its family.
     pub(crate) fn pair_new_local(&mut self, local: CandidateId) {
-        let remotes: Vec<CandidateId> = self.remote_candidates.iter().map(|c| c.id).collect();
+        // Only the current generations pair up (an ICE restart keeps the old selected
+        // pair's candidates around, but they form no new pairs).
+        let remote_generation = self.remote_generation;
+        let remotes: Vec<CandidateId> = self
+            .remote_candidates
+            .iter()
+            .filter(|c| c.generation == remote_generation)
+            .map(|c| c.id)
+            .collect();
         for remote in remotes {
             self.add_pair(local, remote);
         }
@@ -23,6 +31,7 @@ impl IceAgent {
             .local_candidates
             .iter()
             .filter(|c| matches!(c.kind, CandidateType::Host | CandidateType::Relay))
+            .filter(|c| c.generation == self.generation)
             .map(|c| c.id)
             .collect();
         for local in locals {
@@ -267,12 +276,13 @@ impl IceAgent {
 
     /// Controlling agent, regular nomination still to do?
     pub(crate) fn nomination_pending(&self) -> bool {
+        // Pairs of an older generation (kept across an ICE restart) do not count.
         self.controlling
             && self.config.nomination == NominationMode::Regular
             && !self
                 .pairs
                 .iter()
-                .any(|p| p.nominated || p.nominate_requested)
+                .any(|p| p.generation == self.generation && (p.nominated || p.nominate_requested))
     }
 
     /// Regular nomination (RFC 8445 §8.1.1): once the best valid pair cannot be beaten by a
@@ -285,7 +295,7 @@ impl IceAgent {
         let Some(best) = self
             .pairs
             .iter()
-            .filter(|p| p.state == PairState::Succeeded)
+            .filter(|p| p.state == PairState::Succeeded && p.generation == self.generation)
             .max_by_key(|p| p.priority)
         else {
             return;
@@ -316,7 +326,7 @@ impl IceAgent {
             .pairs
             .iter()
             .filter(|p| p.nominated && p.state == PairState::Succeeded)
-            .max_by_key(|p| p.priority)
+            .max_by_key(|p| (p.generation == self.generation, p.priority))
             .map(|p| (p.id, p.local_base, p.remote_address, p.local));
         let Some((id, local, remote, local_candidate)) = best else {
             return;

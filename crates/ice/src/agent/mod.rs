@@ -409,11 +409,15 @@ impl IceAgent {
             // selected pair still uses.
             self.drop_remote_generation();
         }
+        // A new remote generation starts when the peer changes credentials, or (already
+        // counted by `restart`) when we restarted.
+        if self.remote_credentials.is_some() {
+            self.remote_generation += 1;
+        }
         self.remote_credentials = Some(Credentials {
             ufrag: ufrag.to_string(),
             pwd: pwd.to_string(),
         });
-        self.remote_generation += 1;
         self.remote_end_of_candidates = false;
         self.schedule_pacing(now);
         self.update_state(now);
@@ -514,6 +518,9 @@ impl IceAgent {
         );
         self.triggered.clear();
         self.remote_credentials = None;
+        // Both sides change credentials on a restart: whatever the peer trickles from now
+        // on belongs to its next generation.
+        self.remote_generation += 1;
         self.remote_end_of_candidates = false;
         self.gathering_complete = false;
         self.first_valid_at = None;
