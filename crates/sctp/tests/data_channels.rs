@@ -503,3 +503,33 @@ fn garbage_packets_are_counted_not_fatal() {
     pair.a.send_text(id, "alive").ok();
     assert!(pair.run_until(Duration::from_secs(2), |p| Pair::opened(&p.events_b, id)));
 }
+
+/// A peer ignoring our max-message-size cannot make us buffer more: sctp-proto
+/// refuses the reassembly and ends the association, which closes every channel.
+#[test]
+fn incoming_message_over_our_max_message_size_ends_the_association() {
+    let config_a = SctpConfig {
+        remote_max_message_size: 0, // A believes there is no limit
+        ..SctpConfig::default()
+    };
+    let config_b = SctpConfig {
+        local_max_message_size: 1000,
+        ..SctpConfig::default()
+    };
+    let mut pair = Pair::new(config_a, config_b, link(0.0, 5, 0), 1);
+    pair.connect();
+    let id = pair
+        .a
+        .create_data_channel(DataChannelInit::new("big"))
+        .unwrap();
+    assert!(pair.run_until(Duration::from_secs(2), |p| Pair::opened(&p.events_b, id)));
+    pair.a.send_binary(id, &[1; 5000]).unwrap();
+    assert!(pair.run_until(Duration::from_secs(2), |p| {
+        p.events_b
+            .iter()
+            .any(|(_, e)| matches!(e, SctpEvent::AssociationLost { .. }))
+    }));
+    assert!(Pair::messages(&pair.events_b, id).is_empty());
+    assert!(Pair::closed(&pair.events_b, id));
+    assert_eq!(pair.b.peer_connection_counts().data_channels_closed, 1);
+}
