@@ -364,7 +364,10 @@ impl DtlsTransport {
             return;
         }
         self.expected_remote = Some(expected);
-        if self.remote_certificate.is_some() && !self.remote_verified {
+        if self.remote_certificate.is_some() {
+            // Re-checked even when already verified: a changed a=fingerprint
+            // that no longer matches the live peer must not keep it trusted.
+            self.remote_verified = false;
             self.verify_remote();
             self.maybe_connected();
         }

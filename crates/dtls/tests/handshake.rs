@@ -8,6 +8,7 @@ use std::time::Duration;
 use common::{Expect, Pair, config, lossless, lossy};
 use rtcscope_dtls::dimpl::{self, crypto::Dtls12CipherSuite, crypto::Dtls13CipherSuite};
 use rtcscope_dtls::{DtlsState, DtlsTransportConfig, DtlsVersion};
+use rtcscope_netsim::Side;
 
 #[test]
 fn in_memory_handshake_exchanges_data_both_ways() {
@@ -274,4 +275,35 @@ fn close_notify_closes_both_sides() {
     assert!(pair.run_until(Duration::from_secs(1), |p| p.server.observed.closed));
     assert_eq!(pair.server.transport.state(), DtlsState::Closed);
     assert!(pair.client.transport.send(b"late").is_err());
+}
+
+#[test]
+fn lost_server_flight_is_retransmitted_after_the_timer() {
+    // Reference: the same handshake without loss.
+    let mut clean = Pair::new(
+        config(DtlsVersion::Dtls12, 60),
+        config(DtlsVersion::Dtls12, 61),
+        lossless(),
+        60,
+        Expect::Real,
+    );
+    assert!(clean.handshake(Duration::from_secs(5)));
+    let clean_time = clean.now - clean.start;
+    assert!(clean_time < Duration::from_millis(500), "{clean_time:?}");
+
+    // Drop the server's first two datagrams after its HelloVerifyRequest
+    // (indices 1 and 2): the start of its ServerHello flight.
+    let mut lossy = Pair::new(
+        config(DtlsVersion::Dtls12, 60),
+        config(DtlsVersion::Dtls12, 61),
+        lossless(),
+        60,
+        Expect::Real,
+    );
+    lossy.drop_rule = |side, index| side == Side::B && (1..=2).contains(&index);
+    assert!(lossy.handshake(Duration::from_secs(30)));
+    // Recovery needs the client's retransmission timer (dimpl starts at 1 s).
+    assert!(lossy.now - lossy.start >= Duration::from_secs(1));
+    assert!(lossy.sent[0] > clean.sent[0], "client did not retransmit");
+    assert_keys_mirrored(&lossy);
 }

@@ -31,6 +31,10 @@ pub struct Pair {
     pub path: Path<Vec<u8>>,
     pub now: Instant,
     pub start: Instant,
+    /// Extra deterministic loss: (sending side, index of the datagram that
+    /// side sent, 0-based) -> drop it.
+    pub drop_rule: fn(Side, u64) -> bool,
+    pub sent: [u64; 2],
 }
 
 pub fn config(version: DtlsVersion, seed: u64) -> DtlsTransportConfig {
@@ -122,6 +126,8 @@ impl Pair {
             path: Path::new(link.clone(), link, net_seed).unwrap(),
             now: start,
             start,
+            drop_rule: |_, _| false,
+            sent: [0, 0],
         }
     }
 
@@ -129,10 +135,15 @@ impl Pair {
     fn drain(&mut self) {
         let now = self.now;
         for (side, ep) in [(Side::A, &mut self.client), (Side::B, &mut self.server)] {
+            let index = &mut self.sent[side as usize];
             while let Some(datagram) = ep.transport.poll_transmit() {
                 let len = datagram.len();
                 let copy = datagram.to_vec();
-                self.path.link_from(side).send(now, copy, len);
+                let drop = (self.drop_rule)(side, *index);
+                *index += 1;
+                if !drop {
+                    self.path.link_from(side).send(now, copy, len);
+                }
             }
             while let Some(event) = ep.transport.poll_event() {
                 match event {
