@@ -22,10 +22,10 @@ fn garbage(rng: &mut SimRng, n: usize) -> Vec<Vec<u8>> {
                 d[2] = 0xFD;
                 let body = (d.len() - 13) as u16;
                 d[11..13].copy_from_slice(&body.to_be_bytes());
-            } else if let Some(first) = d.first_mut() {
-                if *first == 21 {
-                    *first = 0xFF;
-                }
+            } else if let Some(first) = d.first_mut()
+                && *first == 21
+            {
+                *first = 0xFF;
             }
             d
         })
