@@ -221,30 +221,40 @@ impl SctpTransport {
         }
     }
 
-    /// Feed one SCTP packet received over DTLS.
+    /// Feed one SCTP packet received over DTLS. sctp-proto keeps packets as
+    /// `Bytes`, so this copies once; [`Self::handle_receive_bytes`] does not.
     pub fn handle_receive(&mut self, now: Instant, packet: &[u8]) {
-        let data = Bytes::copy_from_slice(packet);
-        let accepted = match self
-            .endpoint
-            .handle(now, self.placeholder_remote, None, None, data)
-        {
-            Some((handle, DatagramEvent::NewAssociation(assoc))) if self.association.is_none() => {
-                self.association = Some((handle, assoc));
-                self.endpoint.reject_new_associations();
-                true
-            }
-            Some((_, DatagramEvent::NewAssociation(_))) => false,
-            Some((handle, DatagramEvent::AssociationEvent(event))) => match &mut self.association {
-                Some((ours, assoc)) if *ours == handle => {
-                    assoc.handle_event(event);
+        self.handle_receive_bytes(now, Bytes::copy_from_slice(packet));
+    }
+
+    /// Feed one SCTP packet the caller already owns as `Bytes` (no copy).
+    pub fn handle_receive_bytes(&mut self, now: Instant, packet: Bytes) {
+        let accepted =
+            match self
+                .endpoint
+                .handle(now, self.placeholder_remote, None, None, packet.clone())
+            {
+                Some((handle, DatagramEvent::NewAssociation(assoc)))
+                    if self.association.is_none() =>
+                {
+                    self.association = Some((handle, assoc));
+                    self.endpoint.reject_new_associations();
                     true
                 }
-                _ => false,
-            },
-            None => false,
-        };
+                Some((_, DatagramEvent::NewAssociation(_))) => false,
+                Some((handle, DatagramEvent::AssociationEvent(event))) => {
+                    match &mut self.association {
+                        Some((ours, assoc)) if *ours == handle => {
+                            assoc.handle_event(event);
+                            true
+                        }
+                        _ => false,
+                    }
+                }
+                None => false,
+            };
         if accepted {
-            self.observer.on_incoming(now, packet);
+            self.observer.on_incoming(now, &packet);
         } else {
             self.discards.packets_not_accepted += 1;
         }
