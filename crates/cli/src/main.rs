@@ -1,5 +1,6 @@
 //! `rtcscope`: the command line.
 
+mod simulate_cmd;
 mod verify_cmd;
 
 use clap::{Parser, Subcommand};
@@ -7,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "rtcscope", version, about = "WebRTC statistics, measured: verify, simulate, demo")]
+#[command(
+    name = "rtcscope",
+    version,
+    about = "WebRTC statistics, measured: verify, simulate, demo"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,11 +36,66 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         max_violations: usize,
     },
+    /// Send one RTP stream through a simulated impaired network, in simulated time,
+    /// and print the final stats of both ends: what do my stats look like at 5%
+    /// loss and 40 ms? Both directions are impaired alike.
+    Simulate {
+        /// RTP packets to send.
+        #[arg(long, default_value_t = 3000)]
+        packets: u64,
+        /// Packets per second.
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+        /// Random loss, percent, each direction.
+        #[arg(long, default_value_t = 0.0)]
+        loss: f64,
+        /// One-way delay in milliseconds, each direction.
+        #[arg(long, default_value_t = 0.0)]
+        delay: f64,
+        /// Uniform extra delay in [0, JITTER] milliseconds per packet (reorders).
+        #[arg(long, default_value_t = 0.0)]
+        jitter: f64,
+        /// Seed of every random choice.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Verify { file, strict, max_violations } => verify_cmd::run(&file, strict, max_violations),
+        Command::Verify {
+            file,
+            strict,
+            max_violations,
+        } => verify_cmd::run(&file, strict, max_violations),
+        Command::Simulate {
+            packets,
+            rate,
+            loss,
+            delay,
+            jitter,
+            seed,
+            format,
+        } => {
+            let args = simulate_cmd::Args {
+                packets,
+                rate,
+                loss,
+                delay_ms: delay,
+                jitter_ms: jitter,
+                seed,
+                json: format == Format::Json,
+            };
+            simulate_cmd::run(&args)
+        }
     }
 }

@@ -27,31 +27,61 @@ fn is_report(v: &Value) -> bool {
 
 fn sequences_in(text: &str) -> Result<Vec<Sequence>, String> {
     match serde_json::from_str::<Value>(text) {
-        Ok(v) if is_report(&v) => Ok(vec![Sequence { name: "report".into(), reports: vec![v] }]),
+        Ok(v) if is_report(&v) => Ok(vec![Sequence {
+            name: "report".into(),
+            reports: vec![v],
+        }]),
         Ok(Value::Object(named)) => {
             let seqs: Vec<Sequence> = named
                 .into_iter()
                 .filter(|(_, v)| is_report(v))
-                .map(|(name, v)| Sequence { name, reports: vec![v] })
+                .map(|(name, v)| Sequence {
+                    name,
+                    reports: vec![v],
+                })
                 .collect();
             if seqs.is_empty() {
-                Err("no report found: expected an array, an id-keyed object or named reports".into())
+                Err(
+                    "no report found: expected an array, an id-keyed object or named reports"
+                        .into(),
+                )
             } else {
                 Ok(seqs)
             }
         }
-        Ok(_) => Err("no report found: expected an array, an id-keyed object or named reports".into()),
+        Ok(_) => {
+            Err("no report found: expected an array, an id-keyed object or named reports".into())
+        }
         Err(whole) => {
             // JSON lines: {"side": NAME, "report": REPORT} per line.
             let mut seqs: Vec<Sequence> = Vec::new();
-            for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-                let v: Value = serde_json::from_str(line)
-                    .map_err(|e| if i == 0 { format!("not JSON: {whole}") } else { format!("line {}: {e}", i + 1) })?;
-                let report = v.get("report").cloned().ok_or_else(|| format!("line {}: no \"report\"", i + 1))?;
-                let name = v.get("side").and_then(Value::as_str).unwrap_or("report").to_string();
+            for (i, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let v: Value = serde_json::from_str(line).map_err(|e| {
+                    if i == 0 {
+                        format!("not JSON: {whole}")
+                    } else {
+                        format!("line {}: {e}", i + 1)
+                    }
+                })?;
+                let report = v
+                    .get("report")
+                    .cloned()
+                    .ok_or_else(|| format!("line {}: no \"report\"", i + 1))?;
+                let name = v
+                    .get("side")
+                    .and_then(Value::as_str)
+                    .unwrap_or("report")
+                    .to_string();
                 match seqs.iter_mut().find(|s| s.name == name) {
                     Some(s) => s.reports.push(report),
-                    None => seqs.push(Sequence { name, reports: vec![report] }),
+                    None => seqs.push(Sequence {
+                        name,
+                        reports: vec![report],
+                    }),
                 }
             }
             Ok(seqs)
@@ -59,7 +89,12 @@ fn sequences_in(text: &str) -> Result<Vec<Sequence>, String> {
     }
 }
 
-fn print_verdict(out: &mut impl Write, name: &str, verdict: &Verdict, max: usize) -> std::io::Result<()> {
+fn print_verdict(
+    out: &mut impl Write,
+    name: &str,
+    verdict: &Verdict,
+    max: usize,
+) -> std::io::Result<()> {
     let total: usize = verdict.counts.values().sum();
     writeln!(out, "{name}: {total} objects")?;
     for (ty, n) in &verdict.counts {
@@ -71,7 +106,12 @@ fn print_verdict(out: &mut impl Write, name: &str, verdict: &Verdict, max: usize
     if verdict.violations.len() > max {
         writeln!(out, "  ... {} more", verdict.violations.len() - max)?;
     }
-    writeln!(out, "  {} errors, {} warnings", verdict.errors(), verdict.warnings())
+    writeln!(
+        out,
+        "  {} errors, {} warnings",
+        verdict.errors(),
+        verdict.warnings()
+    )
 }
 
 pub fn run(file: &Path, strict: bool, max: usize) -> ExitCode {
@@ -104,12 +144,22 @@ pub fn run(file: &Path, strict: bool, max: usize) -> ExitCode {
                 pass &= verdict.passes(strict);
                 // Print the first report's counts and any report with violations.
                 if i == 0 || !verdict.violations.is_empty() {
-                    let _ = print_verdict(&mut out, &format!("{} #{}", seq.name, i + 1), &verdict, max);
+                    let _ =
+                        print_verdict(&mut out, &format!("{} #{}", seq.name, i + 1), &verdict, max);
                 }
             }
-            let _ = writeln!(out, "{}: {} successive reports checked", seq.name, seq.reports.len());
+            let _ = writeln!(
+                out,
+                "{}: {} successive reports checked",
+                seq.name,
+                seq.reports.len()
+            );
         }
     }
     let _ = writeln!(out, "{}", if pass { "PASS" } else { "FAIL" });
-    if pass { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if pass {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

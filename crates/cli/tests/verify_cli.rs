@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures")
+        .join(name)
 }
 
 fn verify(path: &std::path::Path, strict: bool) -> (i32, String) {
@@ -16,12 +18,18 @@ fn verify(path: &std::path::Path, strict: bool) -> (i32, String) {
         cmd.arg("--strict");
     }
     let out = cmd.output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
 fn both_chrome_fixtures_pass_and_counts_are_printed() {
-    for name in ["chrome-156-loopback-getstats.json", "chrome-156-loopback-h264-getstats.json"] {
+    for name in [
+        "chrome-156-loopback-getstats.json",
+        "chrome-156-loopback-h264-getstats.json",
+    ] {
         let (code, out) = verify(&fixture(name), false);
         assert_eq!(code, 0, "{out}");
         assert!(out.contains("offerer: 19 objects"), "{out}");
@@ -39,7 +47,12 @@ fn both_chrome_fixtures_pass_and_counts_are_printed() {
 fn a_dangling_transport_id_fails_naming_object_and_member() {
     let text = std::fs::read_to_string(fixture("chrome-156-loopback-getstats.json")).unwrap();
     let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let obj = doc["answerer"].as_array_mut().unwrap().iter_mut().find(|o| o["type"] == "inbound-rtp").unwrap();
+    let obj = doc["answerer"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|o| o["type"] == "inbound-rtp")
+        .unwrap();
     obj["transportId"] = "T99".into();
     let id = obj["id"].as_str().unwrap().to_string();
     let dir = std::env::temp_dir().join(format!("rtcscope-verify-{}", std::process::id()));
@@ -48,7 +61,10 @@ fn a_dangling_transport_id_fails_naming_object_and_member() {
     std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
     let (code, out) = verify(&path, false);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains(&format!("error [dangling-reference] {id}.transportId")), "{out}");
+    assert!(
+        out.contains(&format!("error [dangling-reference] {id}.transportId")),
+        "{out}"
+    );
     assert!(out.contains("FAIL"));
 }
 
@@ -64,7 +80,10 @@ fn json_lines_of_successive_reports_are_checked_against_each_other() {
     std::fs::write(&good, format!("{}\n{}\n", line(t, 1), line(t + 1000.0, 2))).unwrap();
     let (code, out) = verify(&good, false);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("offerer: 2 successive reports checked"), "{out}");
+    assert!(
+        out.contains("offerer: 2 successive reports checked"),
+        "{out}"
+    );
     let bad = dir.join("bad.jsonl");
     std::fs::write(&bad, format!("{}\n{}\n", line(t, 2), line(t + 1000.0, 1))).unwrap();
     let (code, out) = verify(&bad, false);
