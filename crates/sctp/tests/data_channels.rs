@@ -533,3 +533,74 @@ fn incoming_message_over_our_max_message_size_ends_the_association() {
     assert!(Pair::closed(&pair.events_b, id));
     assert_eq!(pair.b.peer_connection_counts().data_channels_closed, 1);
 }
+
+/// sctp-proto unwraps its server config when an INIT for an unknown association
+/// reaches an endpoint; our DTLS client must refuse such an INIT, not panic.
+#[test]
+fn stray_init_at_the_dtls_client_is_refused_not_fatal() {
+    use rtcscope_sctp::{DtlsRole, SctpTransport};
+    let now = std::time::Instant::now();
+    let mut initiator = SctpTransport::new(DtlsRole::Client, SctpConfig::default()).unwrap();
+    let init = initiator
+        .poll_transmit(now)
+        .expect("the DTLS client sends INIT");
+    assert_eq!(init[12], 1, "first chunk is INIT");
+    let mut other_client = SctpTransport::new(DtlsRole::Client, SctpConfig::default()).unwrap();
+    other_client.handle_receive(now, &init);
+    assert_eq!(other_client.discards().packets_not_accepted, 1);
+    // A DTLS server accepts the first INIT and refuses a second association.
+    let mut server = SctpTransport::new(DtlsRole::Server, SctpConfig::default()).unwrap();
+    server.handle_receive(now, &init);
+    assert_eq!(server.discards().packets_not_accepted, 0);
+    let mut second = SctpTransport::new(DtlsRole::Client, SctpConfig::default()).unwrap();
+    let second_init = second.poll_transmit(now).unwrap();
+    server.handle_receive(now, &second_init);
+    assert_eq!(server.discards().packets_not_accepted, 1);
+}
+
+#[test]
+fn peer_initiated_close_and_close_before_open() {
+    let mut pair = Pair::lossless(10);
+    // Closed while still connecting: closed, but never counted as opened or closed.
+    let early = pair
+        .a
+        .create_data_channel(DataChannelInit::new("never"))
+        .unwrap();
+    pair.a.close_channel(early).unwrap();
+    pair.flush();
+    assert!(Pair::closed(&pair.events_a, early));
+    pair.connect();
+    let id = pair
+        .a
+        .create_data_channel(DataChannelInit::new("x"))
+        .unwrap();
+    assert!(pair.run_until(Duration::from_secs(2), |p| Pair::opened(&p.events_b, id)));
+    // The side that did not open the channel closes it.
+    pair.b.close_channel(id).unwrap();
+    assert!(pair.run_until(Duration::from_secs(10), |p| {
+        Pair::closed(&p.events_a, id) && Pair::closed(&p.events_b, id)
+    }));
+    assert_eq!(
+        pair.a.send_text(id, "gone"),
+        Err(DataChannelError::UnknownChannel(id))
+    );
+    for t in [&pair.a, &pair.b] {
+        let counts = t.peer_connection_counts();
+        assert_eq!(
+            (counts.data_channels_opened, counts.data_channels_closed),
+            (1, 1)
+        );
+    }
+    let states: Vec<_> = pair
+        .a
+        .data_channels()
+        .map(|r| (r.label.as_str(), r.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("never", DataChannelState::Closed),
+            ("x", DataChannelState::Closed)
+        ]
+    );
+}
