@@ -14,7 +14,7 @@ pub use fingerprint::{FINGERPRINT_ALGORITHM, FingerprintParseError, Sha256Finger
 pub use hello::{ServerHelloInfo, cipher_suite_name};
 pub use keying::{SrtpKeyingMaterial, SrtpProfileInfo};
 pub use role::{DtlsRole, RoleError, SetupAttr};
-pub use stats::{DtlsStatsSnapshot, certificate_stats};
+pub use stats::{DtlsStatsSnapshot, certificate_chain_stats, certificate_stats};
 pub use transport::{
     DtlsCounters, DtlsEvent, DtlsFailure, DtlsSendError, DtlsState, DtlsTransport,
     DtlsTransportConfig, DtlsVersion,

@@ -53,11 +53,26 @@ pub fn certificate_stats(der: &[u8], timestamp: f64) -> RTCCertificateStats {
         base64_certificate: base64_der(der),
         fingerprint: fingerprint.to_hex(),
         fingerprint_algorithm: FINGERPRINT_ALGORITHM.to_string(),
-        // dimpl hands us only the peer's leaf certificate, and WebRTC peers
-        // send a single self-signed one, so there is no issuer to link.
+        // Set by `certificate_chain_stats` when there is a chain.
         issuer_certificate_id: None,
         ..Default::default()
     }
+}
+
+/// `certificate` objects for a chain, leaf first, each linked to the next by
+/// `issuerCertificateId` (the last, self-signed or not sent, has none).
+pub fn certificate_chain_stats(chain: &[&[u8]], timestamp: f64) -> Vec<RTCCertificateStats> {
+    let mut out: Vec<RTCCertificateStats> = chain
+        .iter()
+        .map(|der| certificate_stats(der, timestamp))
+        .collect();
+    for i in 1..out.len() {
+        let issuer_id = out[i].id.clone();
+        if let Some(subject) = out.get_mut(i - 1) {
+            subject.issuer_certificate_id = Some(issuer_id);
+        }
+    }
+    out
 }
 
 impl DtlsTransport {
@@ -93,12 +108,34 @@ impl DtlsTransport {
         stats.remote_certificate_id = s.remote_certificate_id;
     }
 
-    /// The `certificate` objects: ours, and the peer's once verified.
+    /// The `certificate` objects: ours, and the peer's once verified. dimpl
+    /// hands over only the peer's leaf certificate (WebRTC peers send a single
+    /// self-signed one), so `issuerCertificateId` stays absent here.
     pub fn certificate_stats(&self, timestamp: f64) -> Vec<RTCCertificateStats> {
         let mut out = vec![certificate_stats(self.local_certificate(), timestamp)];
         if let Some(der) = self.verified_remote_certificate() {
             out.push(certificate_stats(der, timestamp));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_links_each_certificate_to_its_issuer() {
+        let (leaf, mid, root): (&[u8], &[u8], &[u8]) = (b"leaf", b"intermediate", b"root");
+        let stats = certificate_chain_stats(&[leaf, mid, root], 5.0);
+        let id = |der: &[u8]| format!("CF{}", Sha256Fingerprint::of_der(der));
+        assert_eq!(stats.len(), 3);
+        assert_eq!(stats[0].id, id(leaf));
+        assert_eq!(stats[0].issuer_certificate_id, Some(id(mid)));
+        assert_eq!(stats[1].issuer_certificate_id, Some(id(root)));
+        assert_eq!(stats[2].issuer_certificate_id, None);
+        assert_eq!(stats[2].base64_certificate, "cm9vdA==");
+        assert_eq!(stats[2].timestamp, 5.0);
+        assert!(certificate_chain_stats(&[], 0.0).is_empty());
     }
 }

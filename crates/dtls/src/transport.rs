@@ -99,8 +99,20 @@ pub enum DtlsFailure {
     UnsupportedSrtpProfile(String),
     /// The exporter returned the wrong number of bytes for the profile.
     KeyingMaterialLength(KeyingLengthError),
-    /// dimpl reported a fatal error (handshake timeout, bad message, ...).
+    /// The handshake did not complete in time: dimpl exhausted its flight
+    /// retransmissions or its overall handshake deadline.
+    HandshakeTimeout(String),
+    /// dimpl reported another fatal error (bad message, fatal alert, ...).
     Protocol(String),
+}
+
+impl DtlsFailure {
+    fn from_dimpl(error: &dimpl::Error) -> Self {
+        match error {
+            dimpl::Error::Timeout(_) => Self::HandshakeTimeout(error.to_string()),
+            _ => Self::Protocol(error.to_string()),
+        }
+    }
 }
 
 impl fmt::Display for DtlsFailure {
@@ -118,6 +130,7 @@ impl fmt::Display for DtlsFailure {
                 "DTLS-SRTP exporter gave {} bytes, profile needs {}",
                 e.actual, e.expected
             ),
+            Self::HandshakeTimeout(e) => write!(f, "DTLS handshake did not complete: {e}"),
             Self::Protocol(e) => write!(f, "DTLS error: {e}"),
         }
     }
@@ -385,12 +398,12 @@ impl DtlsTransport {
         }
         // dimpl wants its clock refreshed before a packet at a new instant.
         if let Err(e) = self.dtls.handle_timeout(now) {
-            self.fail(DtlsFailure::Protocol(e.to_string()));
+            self.fail(DtlsFailure::from_dimpl(&e));
             return;
         }
         self.sniff(datagram);
         if let Err(e) = self.dtls.handle_packet(datagram) {
-            self.fail(DtlsFailure::Protocol(e.to_string()));
+            self.fail(DtlsFailure::from_dimpl(&e));
             return;
         }
         self.pump();
@@ -411,7 +424,7 @@ impl DtlsTransport {
             return;
         }
         if let Err(e) = self.dtls.handle_timeout(now) {
-            self.fail(DtlsFailure::Protocol(e.to_string()));
+            self.fail(DtlsFailure::from_dimpl(&e));
             return;
         }
         self.pump();
@@ -453,9 +466,8 @@ impl DtlsTransport {
             return Err(DtlsSendError::NotConnected(self.state));
         }
         if let Err(e) = self.dtls.send_application_data(data) {
-            let msg = e.to_string();
-            self.fail(DtlsFailure::Protocol(msg.clone()));
-            return Err(DtlsSendError::Protocol(msg));
+            self.fail(DtlsFailure::from_dimpl(&e));
+            return Err(DtlsSendError::Protocol(e.to_string()));
         }
         self.pump();
         Ok(())

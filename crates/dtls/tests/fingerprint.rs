@@ -38,7 +38,7 @@ fn forged_fingerprint_at_server_is_refused_dtls12() {
     assert!(!pair.client.observed.connected);
     assert!(matches!(
         pair.client.observed.failure,
-        Some(DtlsFailure::Protocol(_))
+        Some(DtlsFailure::HandshakeTimeout(_))
     ));
     assert!(pair.server.transport.srtp_keying_material().is_none());
     assert!(pair.server.observed.received.is_empty());
@@ -96,6 +96,14 @@ fn forged_fingerprint_at_client_is_refused() {
         );
         // The client stopped before its Finished: the server never connects.
         assert!(!pair.server.observed.connected, "{version:?}");
+        assert!(
+            matches!(
+                pair.server.observed.failure,
+                Some(DtlsFailure::HandshakeTimeout(_))
+            ),
+            "{version:?}: {:?}",
+            pair.server.observed.failure
+        );
         assert!(!pair.client.observed.connected, "{version:?}");
     }
 }
