@@ -23,6 +23,9 @@ const MAX_REPORT_BLOCKS: usize = 31;
 pub const MAX_RECEIVE_STREAMS: usize = 31;
 /// Remote RRTRs remembered for DLRR answers (state keyed by remote input).
 const MAX_PENDING_RRTR: usize = 16;
+/// A remote RRTR is answered for this long (well below the 18 h range of
+/// the compact NTP fields).
+const RRTR_MAX_AGE: Duration = Duration::from_secs(60);
 /// Our latest RRTRs, to validate DLRR echoes.
 const RRTR_HISTORY: usize = 8;
 
@@ -344,8 +347,14 @@ impl Session {
         let mut dlrr = [DlrrItem::default(); MAX_PENDING_RRTR];
         let mut n_dlrr = 0;
         if self.config.rrtr {
-            // Each RRTR is answered once, like libwebrtc.
-            for (ssrc, last_rr, at) in self.pending_rrtr.drain(..) {
+            // Every compound answers the latest RRTR of each reporter (like
+            // LSR/DLSR in report blocks, each answer is a valid RTT sample),
+            // so every SR carries a DLRR and remote-outbound-rtp keeps its
+            // roundTripTime; libwebrtc answers each RRTR once only. RRTRs
+            // older than RRTR_MAX_AGE are forgotten.
+            self.pending_rrtr
+                .retain(|(_, _, at)| now.saturating_duration_since(*at) <= RRTR_MAX_AGE);
+            for &(ssrc, last_rr, at) in &self.pending_rrtr {
                 dlrr[n_dlrr] = DlrrItem {
                     ssrc,
                     last_rr,
