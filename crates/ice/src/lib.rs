@@ -11,6 +11,7 @@ mod agent;
 pub mod candidate;
 mod config;
 pub mod pair;
+pub mod report;
 mod rng;
 pub mod stats;
 pub mod stun;
@@ -22,4 +23,5 @@ pub use agent::{
 pub use candidate::{Candidate, CandidateId, CandidateType, RemoteCandidate};
 pub use config::{IceConfig, NominationMode, StunServer};
 pub use pair::{PairId, PairState};
+pub use report::{PairTrafficCounting, ReportOptions};
 pub use stats::{IceStatsSnapshot, PairCounters};

@@ -106,11 +106,22 @@ pub struct CandidateSnapshot {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IceServerSnapshot {
     pub url: String,
+    /// The local (client) port the requests were sent from.
     pub port: u16,
     pub relay_protocol: Option<String>,
     pub total_requests_sent: u64,
     pub total_responses_received: u64,
     pub total_round_trip_time: Duration,
+}
+
+/// Application data over all pairs the transport ever had (pairs removed by an ICE
+/// restart keep contributing, so these never decrease).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TransportCounters {
+    pub packets_sent: u64,
+    pub bytes_sent: u64,
+    pub packets_received: u64,
+    pub bytes_received: u64,
 }
 
 /// The ICE facts of the transport stats object.
@@ -121,6 +132,7 @@ pub struct IceTransportSnapshot {
     pub state: IceTransportState,
     pub selected_candidate_pair_stats_id: Option<String>,
     pub selected_candidate_pair_changes: u32,
+    pub counters: TransportCounters,
 }
 
 /// Everything the agent knows for `getStats()`.

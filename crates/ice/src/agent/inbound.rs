@@ -73,6 +73,8 @@ impl IceAgent {
             pair.counters.data_bytes_received += len as u64;
             pair.counters.last_data_received = Some(now);
         }
+        self.transport_counters.packets_received += 1;
+        self.transport_counters.bytes_received += len as u64;
         Received::Data(pair_id)
     }
 

@@ -18,7 +18,7 @@ use crate::candidate::{
 use crate::config::IceConfig;
 use crate::pair::{Pair, PairId};
 use crate::rng::Rng;
-use crate::stats::{DiscardCounters, IceServerSnapshot};
+use crate::stats::{DiscardCounters, IceServerSnapshot, TransportCounters};
 use crate::stun::TransactionId;
 
 pub use outbound::{MAX_STUN_MESSAGE, Transmit};
@@ -225,6 +225,7 @@ pub struct IceAgent {
     pub(crate) transmits: VecDeque<Transmit>,
     pub(crate) events: VecDeque<IceEvent>,
     pub(crate) discards: DiscardCounters,
+    pub(crate) transport_counters: TransportCounters,
 }
 
 impl IceAgent {
@@ -245,8 +246,8 @@ impl IceAgent {
                 address: s.address,
                 stats: IceServerSnapshot {
                     url: s.url.clone(),
-                    port: s.address.port(),
-                    relay_protocol: None,
+                    port: 0,
+                    relay_protocol: Some("udp".to_string()),
                     ..Default::default()
                 },
             })
@@ -281,6 +282,7 @@ impl IceAgent {
             transmits: VecDeque::with_capacity(64),
             events: VecDeque::new(),
             discards: DiscardCounters::default(),
+            transport_counters: TransportCounters::default(),
         };
         agent.gather(now);
         agent
@@ -607,24 +609,36 @@ impl IceAgent {
         pair.counters.data_packets_sent += 1;
         pair.counters.data_bytes_sent += data.len() as u64;
         pair.counters.last_data_sent = Some(now);
-        Ok(Route {
+        let route = Route {
             pair: id,
             source: pair.local_base,
             destination: pair.remote_address,
-        })
+        };
+        self.transport_counters.packets_sent += 1;
+        self.transport_counters.bytes_sent += data.len() as u64;
+        Ok(route)
     }
 
     /// The driver could not hand a datagram of `len` bytes for `pair` to the socket
     /// (packetsDiscardedOnSend / bytesDiscardedOnSend). The datagram was counted as sent by
     /// `send_data`; it is moved to the discarded counters.
     pub fn report_send_failure(&mut self, pair: PairId, len: usize) {
-        if let Some(pair) = self.pair_mut(pair) {
+        let Some(pair) = self.pairs.iter_mut().find(|p| p.id == pair) else {
+            return;
+        };
+        {
             pair.counters.packets_discarded_on_send =
                 pair.counters.packets_discarded_on_send.saturating_add(1);
             pair.counters.bytes_discarded_on_send += len as u64;
             pair.counters.data_packets_sent = pair.counters.data_packets_sent.saturating_sub(1);
             pair.counters.data_bytes_sent =
                 pair.counters.data_bytes_sent.saturating_sub(len as u64);
+            self.transport_counters.packets_sent =
+                self.transport_counters.packets_sent.saturating_sub(1);
+            self.transport_counters.bytes_sent = self
+                .transport_counters
+                .bytes_sent
+                .saturating_sub(len as u64);
         }
     }
 

@@ -265,6 +265,9 @@ impl IceAgent {
         self.queue_transmit(base, destination, &buf[..len]);
         if let Some(s) = self.servers.get_mut(server) {
             s.stats.total_requests_sent += 1;
+            if s.stats.port == 0 {
+                s.stats.port = base.port();
+            }
         }
         self.push_transaction(Transaction {
             id,

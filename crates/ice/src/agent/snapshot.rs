@@ -48,6 +48,7 @@ impl IceAgent {
                     .and_then(|id| self.pair(id))
                     .map(|p| pair_stats_id(p.local, p.remote)),
                 selected_candidate_pair_changes: self.selected_changes,
+                counters: self.transport_counters,
             },
             discards: self.discards,
         }
