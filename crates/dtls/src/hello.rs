@@ -107,6 +107,12 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// RFC 7983 §7 demultiplexing: a datagram whose first byte is in 20..=63 is DTLS
+/// (STUN is 0..=3, SRTP/SRTCP 128..=191, TURN channels 64..=79).
+pub fn is_dtls_datagram(datagram: &[u8]) -> bool {
+    datagram.first().is_some_and(|b| (20..=63).contains(b))
+}
+
 /// Look for a ServerHello in one datagram (which may hold several records).
 ///
 /// Returns `Ok(None)` when the datagram holds no (final) ServerHello: other
@@ -390,6 +396,46 @@ mod tests {
             find_server_hello(&record(22, 0, &hs)),
             Err(HelloParseError::Malformed("fragment beyond message length"))
         );
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        // xorshift64*, seeded: 20k inputs of 0..64 bytes, half starting like a
+        // handshake record so the deeper parsers are reached too.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        let mut found = 0;
+        for i in 0..20_000 {
+            let len = (next() % 64) as usize;
+            let mut d: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            if i % 2 == 0 && d.len() > 25 {
+                d[0] = 22;
+                d[3] = 0;
+                d[4] = 0;
+                d[13] = 2;
+            }
+            if let Ok(Some(_)) = find_server_hello(&d) {
+                found += 1;
+            }
+            let _ = parse_server_hello_body(&d);
+        }
+        // Random bytes essentially never form a length-consistent ServerHello.
+        assert!(found < 20, "{found}");
+    }
+
+    #[test]
+    fn rfc7983_demux() {
+        assert!(is_dtls_datagram(&[22, 0xFE, 0xFD]));
+        assert!(is_dtls_datagram(&[0x2F])); // DTLS 1.3 unified header
+        assert!(!is_dtls_datagram(&[0x00, 0x01])); // STUN binding request
+        assert!(!is_dtls_datagram(&[0x80, 0x60])); // RTP
+        assert!(!is_dtls_datagram(&[64])); // TURN channel
+        assert!(!is_dtls_datagram(&[]));
     }
 
     #[test]

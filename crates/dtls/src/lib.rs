@@ -11,10 +11,10 @@ pub mod transport;
 
 pub use certificate::{CertificateError, LocalCertificate};
 pub use fingerprint::{FINGERPRINT_ALGORITHM, FingerprintParseError, Sha256Fingerprint};
-pub use hello::{ServerHelloInfo, cipher_suite_name};
+pub use hello::{ServerHelloInfo, cipher_suite_name, is_dtls_datagram};
 pub use keying::{SrtpKeyingMaterial, SrtpProfileInfo};
 pub use role::{DtlsRole, RoleError, SetupAttr};
-pub use stats::{DtlsStatsSnapshot, certificate_chain_stats, certificate_stats};
+pub use stats::{DtlsStatsSnapshot, certificate_chain_stats, certificate_stats, stats_dtls_role};
 pub use transport::{
     DtlsCounters, DtlsEvent, DtlsFailure, DtlsSendError, DtlsState, DtlsTransport,
     DtlsTransportConfig, DtlsVersion,

@@ -44,6 +44,12 @@ fn stats_role(role: DtlsRole) -> RTCDtlsRole {
     }
 }
 
+/// `dtlsRole` for a transport whose role may not be negotiated yet
+/// (no DTLS transport, or SDP not complete): "unknown".
+pub fn stats_dtls_role(role: Option<DtlsRole>) -> RTCDtlsRole {
+    role.map_or(RTCDtlsRole::Unknown, stats_role)
+}
+
 /// A `certificate` stats object for a DER certificate.
 pub fn certificate_stats(der: &[u8], timestamp: f64) -> RTCCertificateStats {
     let fingerprint = Sha256Fingerprint::of_der(der);
@@ -137,5 +143,12 @@ mod tests {
         assert_eq!(stats[2].base64_certificate, "cm9vdA==");
         assert_eq!(stats[2].timestamp, 5.0);
         assert!(certificate_chain_stats(&[], 0.0).is_empty());
+    }
+
+    #[test]
+    fn role_unknown_until_negotiated() {
+        assert_eq!(stats_dtls_role(None), RTCDtlsRole::Unknown);
+        assert_eq!(stats_dtls_role(Some(DtlsRole::Client)), RTCDtlsRole::Client);
+        assert_eq!(stats_dtls_role(Some(DtlsRole::Server)), RTCDtlsRole::Server);
     }
 }
