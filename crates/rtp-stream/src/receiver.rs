@@ -223,6 +223,9 @@ impl ReceiveStream {
                 self.pending.packets += 1;
                 self.pending.payload += payload;
                 self.pending.header += header;
+                // Probation packets are counted once the run validates, so
+                // they take part in the jitter estimate from the start.
+                self.update_jitter(now, packet.timestamp());
                 ReceiveOutcome::Probation
             }
             SeqVerdict::Validated { .. } => {
