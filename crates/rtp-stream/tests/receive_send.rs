@@ -1,4 +1,5 @@
 //! Hand-computed expectations for the per-stream accounting and RTCP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 

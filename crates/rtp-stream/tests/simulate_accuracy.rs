@@ -1,4 +1,5 @@
 //! Accuracy of the stats on the simulated network (issue 3 "Done when").
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
