@@ -17,7 +17,7 @@ pub use role::{DtlsRole, RoleError, SetupAttr};
 pub use stats::{DtlsStatsSnapshot, certificate_chain_stats, certificate_stats, stats_dtls_role};
 pub use transport::{
     DtlsCounters, DtlsEvent, DtlsFailure, DtlsSendError, DtlsState, DtlsTransport,
-    DtlsTransportConfig, DtlsVersion,
+    DtlsTransportConfig, DtlsVersion, SdpDtlsError,
 };
 
 /// dimpl itself, for building a custom [`dimpl::Config`] (cipher-suite

@@ -9,10 +9,10 @@ use std::time::Instant;
 use dimpl::{Dtls, Output};
 
 use crate::certificate::LocalCertificate;
-use crate::fingerprint::Sha256Fingerprint;
+use crate::fingerprint::{FingerprintParseError, Sha256Fingerprint};
 use crate::hello::{self, DTLS1_2, DTLS1_3, ServerHelloInfo};
 use crate::keying::{KeyingLengthError, SrtpKeyingMaterial, SrtpProfileInfo};
-use crate::role::DtlsRole;
+use crate::role::{DtlsRole, RoleError, SetupAttr};
 
 /// Which DTLS versions to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +172,26 @@ impl fmt::Display for DtlsSendError {
 
 impl std::error::Error for DtlsSendError {}
 
+/// The SDP's DTLS attributes could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SdpDtlsError {
+    /// `a=setup` values leave no single client.
+    Role(RoleError),
+    /// The remote `a=fingerprint` is unusable.
+    Fingerprint(FingerprintParseError),
+}
+
+impl fmt::Display for SdpDtlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Role(e) => e.fmt(f),
+            Self::Fingerprint(e) => write!(f, "remote a=fingerprint: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SdpDtlsError {}
+
 /// Counters kept by the transport (all discards are counted, never panicked on).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DtlsCounters {
@@ -307,6 +327,23 @@ impl DtlsTransport {
         };
         transport.pump();
         transport
+    }
+
+    /// A transport from a completed offer/answer: the role from the local and
+    /// remote `a=setup`, the expected peer certificate from the remote
+    /// `a=fingerprint` value (e.g. `sha-256 AB:CD:..`).
+    pub fn from_sdp(
+        config: DtlsTransportConfig,
+        certificate: &LocalCertificate,
+        local_setup: SetupAttr,
+        remote_setup: SetupAttr,
+        remote_fingerprint: &str,
+        now: Instant,
+    ) -> Result<Self, SdpDtlsError> {
+        let role = DtlsRole::negotiate(local_setup, remote_setup).map_err(SdpDtlsError::Role)?;
+        let expected =
+            Sha256Fingerprint::parse_sdp(remote_fingerprint).map_err(SdpDtlsError::Fingerprint)?;
+        Ok(Self::new(config, certificate, role, Some(expected), now))
     }
 
     /// Our role.

@@ -307,3 +307,72 @@ fn lost_server_flight_is_retransmitted_after_the_timer() {
     assert!(lossy.sent[0] > clean.sent[0], "client did not retransmit");
     assert_keys_mirrored(&lossy);
 }
+
+#[test]
+fn transports_from_sdp_attributes_connect() {
+    use rtcscope_dtls::{
+        DtlsRole, DtlsTransport, LocalCertificate, SdpDtlsError, SetupAttr, fingerprint,
+    };
+    let now = std::time::Instant::now();
+    let offerer_cert = LocalCertificate::generate().unwrap();
+    let answerer_cert = LocalCertificate::generate().unwrap();
+    // Offer: actpass; answer: active (Chrome's answerer). Fingerprints in lowercase
+    // to exercise the case-insensitive compare.
+    let offerer = DtlsTransport::from_sdp(
+        config(DtlsVersion::Auto, 70),
+        &offerer_cert,
+        SetupAttr::ActPass,
+        SetupAttr::Active,
+        &answerer_cert
+            .fingerprint()
+            .to_sdp_value()
+            .to_ascii_lowercase(),
+        now,
+    )
+    .unwrap();
+    let answerer = DtlsTransport::from_sdp(
+        config(DtlsVersion::Auto, 71),
+        &answerer_cert,
+        SetupAttr::Active,
+        SetupAttr::ActPass,
+        &offerer_cert.fingerprint().to_sdp_value(),
+        now,
+    )
+    .unwrap();
+    assert_eq!(offerer.role(), DtlsRole::Server);
+    assert_eq!(answerer.role(), DtlsRole::Client);
+    let mut pair = Pair::from_transports(
+        answerer,
+        answerer_cert,
+        offerer,
+        offerer_cert,
+        lossless(),
+        70,
+    );
+    assert!(pair.handshake(Duration::from_secs(5)));
+    assert_keys_mirrored(&pair);
+
+    let err = DtlsTransport::from_sdp(
+        config(DtlsVersion::Auto, 72),
+        &pair.client.certificate,
+        SetupAttr::Active,
+        SetupAttr::ActPass,
+        "sha-1 AB:CD",
+        now,
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        SdpDtlsError::Fingerprint(fingerprint::FingerprintParseError::UnsupportedAlgorithm(_))
+    ));
+    let err = DtlsTransport::from_sdp(
+        config(DtlsVersion::Auto, 73),
+        &pair.client.certificate,
+        SetupAttr::Active,
+        SetupAttr::Active,
+        &pair.server.certificate.fingerprint().to_sdp_value(),
+        now,
+    )
+    .unwrap_err();
+    assert!(matches!(err, SdpDtlsError::Role(_)));
+}

@@ -131,6 +131,35 @@ impl Pair {
         }
     }
 
+    /// A pair from transports built elsewhere (client first).
+    pub fn from_transports(
+        client: DtlsTransport,
+        client_cert: LocalCertificate,
+        server: DtlsTransport,
+        server_cert: LocalCertificate,
+        link: LinkConfig,
+        net_seed: u64,
+    ) -> Self {
+        let start = Instant::now();
+        Self {
+            client: Endpoint {
+                transport: client,
+                certificate: client_cert,
+                observed: Observed::default(),
+            },
+            server: Endpoint {
+                transport: server,
+                certificate: server_cert,
+                observed: Observed::default(),
+            },
+            path: Path::new(link.clone(), link, net_seed).unwrap(),
+            now: start,
+            start,
+            drop_rule: |_, _| false,
+            sent: [0, 0],
+        }
+    }
+
     /// Client is side A, server side B.
     fn drain(&mut self) {
         let now = self.now;
