@@ -10,6 +10,8 @@
 mod agent;
 pub mod candidate;
 mod config;
+#[cfg(feature = "tokio-driver")]
+pub mod driver;
 pub mod pair;
 pub mod report;
 mod rng;
