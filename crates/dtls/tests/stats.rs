@@ -112,6 +112,10 @@ fn connected_transport_reports_chrome_shaped_members() {
         pair.server.certificate.fingerprint().to_hex()
     );
 
+    // The project's report verifier finds no error (types, enums, references).
+    let verdict = rtcscope_stats::verify::verify_report(&report);
+    assert_eq!(verdict.errors(), 0, "{:?}", verdict.violations);
+
     // JSON as Chrome prints the transport's DTLS members.
     let json = report.to_json_array();
     let t = json.iter().find(|v| v["type"] == "transport").unwrap();
