@@ -5,7 +5,7 @@
 //! [`SctpTransport::poll_timeout`] / [`SctpTransport::handle_timeout`]. Events:
 //! [`SctpTransport::poll_event`].
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,6 +27,9 @@ use crate::stats::{DiscardCounters, PeerConnectionCounts, SctpTransportSnapshot}
 const RESERVED_STREAM_ID: u16 = u16::MAX;
 /// RFC 8841 §6: the default max-message-size when the SDP has none.
 pub const DEFAULT_REMOTE_MAX_MESSAGE_SIZE: u32 = 65536;
+/// What one queued `Message` event costs against the event budget beyond its
+/// payload (the event and its heap allocation), so empty messages are not free.
+const EVENT_OVERHEAD_BYTES: usize = 64;
 /// SCTP packet overhead sctp-proto adds to its max payload size to get the MTU
 /// (common header 12 + DATA chunk header 16).
 const SCTP_PACKET_OVERHEAD: u32 = 28;
@@ -60,6 +63,9 @@ pub struct SctpConfig {
     pub remote_max_message_size: u32,
     /// Reassembly budget across all streams (bytes); bounds memory the peer can fill.
     pub receive_buffer_bytes: u32,
+    /// Budget for received messages waiting in [`SctpTransport::poll_event`]. Above
+    /// it we stop reading from SCTP, so the receiver window closes and the peer waits.
+    pub max_pending_event_bytes: usize,
     /// Cap on live channels (ours plus the peer's).
     pub max_channels: usize,
     /// Cap on closed channels kept for statistics; the oldest is evicted (counted).
@@ -83,6 +89,7 @@ impl Default for SctpConfig {
             local_max_message_size: 262_144,
             remote_max_message_size: DEFAULT_REMOTE_MAX_MESSAGE_SIZE,
             receive_buffer_bytes: 1024 * 1024,
+            max_pending_event_bytes: 1024 * 1024,
             max_channels: 1024,
             max_retained_closed_channels: 256,
             max_remote_label_bytes: 4096,
@@ -140,6 +147,10 @@ pub struct SctpTransport {
     placeholder_remote: SocketAddr,
     outgoing: VecDeque<Bytes>,
     events: VecDeque<SctpEvent>,
+    /// Payload plus overhead of the `Message` events in `events`.
+    pending_event_bytes: usize,
+    /// Readable streams left unread while the event budget was full.
+    deferred_reads: BTreeSet<u16>,
     channels: BTreeMap<u16, Channel>,
     closed_channels: VecDeque<DataChannelRecord>,
     next_stats_id: u64,
@@ -194,6 +205,8 @@ impl SctpTransport {
             placeholder_remote,
             outgoing: VecDeque::new(),
             events: VecDeque::new(),
+            pending_event_bytes: 0,
+            deferred_reads: BTreeSet::new(),
             channels: BTreeMap::new(),
             closed_channels: VecDeque::new(),
             next_stats_id: 1,
@@ -300,9 +313,28 @@ impl SctpTransport {
         self.drive();
     }
 
-    /// The next application event.
+    /// The next application event. Taking messages frees the event budget and
+    /// resumes reading streams that were left unread while it was full.
     pub fn poll_event(&mut self) -> Option<SctpEvent> {
-        self.events.pop_front()
+        let event = self.events.pop_front()?;
+        if let SctpEvent::Message { message, .. } = &event {
+            self.pending_event_bytes = self
+                .pending_event_bytes
+                .saturating_sub(message.payload_len() + EVENT_OVERHEAD_BYTES);
+        }
+        while self.pending_event_bytes < self.config.max_pending_event_bytes
+            && let Some(id) = self.deferred_reads.pop_first()
+        {
+            self.read_stream(id);
+            self.drive();
+        }
+        Some(event)
+    }
+
+    /// Bytes (payload plus a fixed per-event overhead) of received messages
+    /// waiting in [`Self::poll_event`].
+    pub fn pending_event_bytes(&self) -> usize {
+        self.pending_event_bytes
     }
 
     /// `createDataChannel`: returns the stream id. In-band channels get the next
@@ -595,6 +627,11 @@ impl SctpTransport {
 
     fn read_stream(&mut self, id: u16) {
         loop {
+            if self.pending_event_bytes >= self.config.max_pending_event_bytes {
+                // Leave the data in SCTP: its receive window closes and the peer waits.
+                self.deferred_reads.insert(id);
+                return;
+            }
             let Some((_, assoc)) = &mut self.association else {
                 return;
             };
@@ -649,6 +686,9 @@ impl SctpTransport {
         counters.bytes_received = counters
             .bytes_received
             .saturating_add(message.payload_len() as u64);
+        self.pending_event_bytes = self
+            .pending_event_bytes
+            .saturating_add(message.payload_len() + EVENT_OVERHEAD_BYTES);
         self.events.push_back(SctpEvent::Message { id, message });
     }
 

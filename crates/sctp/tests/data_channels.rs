@@ -604,3 +604,55 @@ fn peer_initiated_close_and_close_before_open() {
         ]
     );
 }
+
+/// An application that does not poll its events must not make us buffer without
+/// bound: past the event budget we stop reading, SCTP's window closes and the
+/// sender waits; once events are taken everything arrives intact.
+#[test]
+fn slow_application_applies_backpressure_instead_of_buffering() {
+    let budget = 128 * 1024;
+    let sctp_buffer = 256 * 1024;
+    let config_b = SctpConfig {
+        max_pending_event_bytes: budget,
+        receive_buffer_bytes: sctp_buffer as u32,
+        ..SctpConfig::default()
+    };
+    let mut pair = Pair::new(SctpConfig::default(), config_b, link(0.0, 10, 0), 5);
+    pair.connect();
+    let id = pair
+        .a
+        .create_data_channel(DataChannelInit::new("flood"))
+        .unwrap();
+    assert!(pair.run_until(Duration::from_secs(2), |p| Pair::opened(&p.events_b, id)));
+    pair.hold_events_b = true;
+    const MESSAGE: usize = 64 * 1024;
+    let data = pseudo_random_bytes(9, 1024 * 1024);
+    for chunk in data.chunks(MESSAGE) {
+        pair.a.send_binary(id, chunk).unwrap();
+    }
+    pair.run_for(Duration::from_secs(5));
+    let pending = pair.b.pending_event_bytes();
+    assert!(pending >= budget, "budget filled: {pending}");
+    assert!(
+        pending < budget + MESSAGE + 64,
+        "one message past the budget at most: {pending}"
+    );
+    // Held back exactly: SCTP's receive buffer (256 KiB = 4 messages) plus the
+    // event budget (128 KiB = 2 messages with overhead) left the sender.
+    let in_flight = pair.a.buffered_amount(id).unwrap();
+    assert_eq!(in_flight, data.len() - sctp_buffer - budget);
+
+    pair.hold_events_b = false;
+    assert!(pair.run_until(Duration::from_secs(60), |p| {
+        Pair::messages(&p.events_b, id).len() == data.len() / MESSAGE
+    }));
+    let received: Vec<u8> = Pair::messages(&pair.events_b, id)
+        .into_iter()
+        .flat_map(|(_, m)| match m {
+            DataChannelMessage::Binary(b) => b,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert!(received == data);
+    assert_eq!(pair.b.pending_event_bytes(), 0);
+}

@@ -56,6 +56,8 @@ pub struct Pair {
     /// Every DATA chunk offered to the network (before loss), when `sniff` is on.
     pub sniff: bool,
     pub wire: Vec<WireData>,
+    /// Leave B's events unpolled (an application that does not keep up).
+    pub hold_events_b: bool,
 }
 
 pub fn link(loss: f64, delay_ms: u64, jitter_ms: u64) -> LinkConfig {
@@ -84,6 +86,7 @@ impl Pair {
             events_b: Vec::new(),
             sniff: false,
             wire: Vec::new(),
+            hold_events_b: false,
         }
     }
 
@@ -121,7 +124,9 @@ impl Pair {
         while let Some(e) = self.a.poll_event() {
             self.events_a.push((self.now, e));
         }
-        while let Some(e) = self.b.poll_event() {
+        while !self.hold_events_b
+            && let Some(e) = self.b.poll_event()
+        {
             self.events_b.push((self.now, e));
         }
     }
