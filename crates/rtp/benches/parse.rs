@@ -103,7 +103,12 @@ fn bench(c: &mut Criterion) {
     c.bench_function("rtp_parse_header_fields", |b| {
         b.iter(|| {
             let p = RtpPacket::parse(black_box(&rtp)).unwrap();
-            black_box((p.sequence_number(), p.timestamp(), p.ssrc(), p.payload().len()))
+            black_box((
+                p.sequence_number(),
+                p.timestamp(),
+                p.ssrc(),
+                p.payload().len(),
+            ))
         })
     });
     c.bench_function("rtp_parse_and_find_extension", |b| {
