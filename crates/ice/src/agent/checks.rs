@@ -262,11 +262,16 @@ impl IceAgent {
         if !controlling && pair.nominate_on_success {
             pair.nominated = true;
         }
-        let foundation = pair.foundation.clone();
+        // Unfreeze the pairs of this foundation; the string is moved out and back to avoid
+        // a clone on every successful check.
+        let foundation = std::mem::take(&mut pair.foundation);
         for p in &mut self.pairs {
             if p.foundation == foundation && p.state == PairState::Frozen {
                 p.state = PairState::Waiting;
             }
+        }
+        if let Some(pair) = self.pair_mut(pair_id) {
+            pair.foundation = foundation;
         }
         self.first_valid_at.get_or_insert(now);
         self.schedule_pacing(now);

@@ -288,11 +288,11 @@ impl IceAgent {
                 Received::Stun
             }
             TxKind::Check { pair, .. } | TxKind::Consent { pair } => {
-                let Some(remote_pwd) = self.remote_credentials.as_ref().map(|c| c.pwd.clone())
-                else {
-                    return self.discard(DiscardReason::BadIntegrity);
-                };
-                if !msg.verify_integrity(remote_pwd.as_bytes()) {
+                let authentic = self
+                    .remote_credentials
+                    .as_ref()
+                    .is_some_and(|c| msg.verify_integrity(c.pwd.as_bytes()));
+                if !authentic {
                     return self.discard(DiscardReason::BadIntegrity);
                 }
                 self.transactions.remove(index);

@@ -87,9 +87,9 @@ impl IceAgent {
 
     /// Starts a connectivity check (or consent check) on `pair`: a new transaction.
     pub(crate) fn send_check(&mut self, now: Instant, pair_id: PairId, consent: bool) {
-        let Some(remote) = self.remote_credentials.clone() else {
+        if self.remote_credentials.is_none() {
             return;
-        };
+        }
         let Some(pair) = self.pair(pair_id) else {
             return;
         };
@@ -101,6 +101,9 @@ impl IceAgent {
                 || pair.nominate_requested);
         let id = self.new_transaction_id();
         let mut buf = [0u8; MAX_STUN_MESSAGE];
+        let Some(remote) = self.remote_credentials.as_ref() else {
+            return;
+        };
         let written = self.write_request(
             &mut buf,
             id,
