@@ -27,8 +27,8 @@ use crate::stats::{DiscardCounters, PeerConnectionCounts, SctpTransportSnapshot}
 const RESERVED_STREAM_ID: u16 = u16::MAX;
 /// RFC 8841 §6: the default max-message-size when the SDP has none.
 pub const DEFAULT_REMOTE_MAX_MESSAGE_SIZE: u32 = 65536;
-/// What one queued `Message` event costs against the event budget beyond its
-/// payload (the event and its heap allocation), so empty messages are not free.
+/// What one queued event costs against the event budget beyond its payload or
+/// label (the event and its heap allocation), so empty messages are not free.
 const EVENT_OVERHEAD_BYTES: usize = 64;
 /// SCTP packet overhead sctp-proto adds to its max payload size to get the MTU
 /// (common header 12 + DATA chunk header 16).
@@ -63,8 +63,9 @@ pub struct SctpConfig {
     pub remote_max_message_size: u32,
     /// Reassembly budget across all streams (bytes); bounds memory the peer can fill.
     pub receive_buffer_bytes: u32,
-    /// Budget for received messages waiting in [`SctpTransport::poll_event`]. Above
-    /// it we stop reading from SCTP, so the receiver window closes and the peer waits.
+    /// Budget for events waiting in [`SctpTransport::poll_event`]. Above it we stop
+    /// reading from SCTP (messages and DCEP alike), so the receiver window closes
+    /// and the peer waits.
     pub max_pending_event_bytes: usize,
     /// Cap on live channels (ours plus the peer's).
     pub max_channels: usize,
@@ -317,11 +318,7 @@ impl SctpTransport {
     /// resumes reading streams that were left unread while it was full.
     pub fn poll_event(&mut self) -> Option<SctpEvent> {
         let event = self.events.pop_front()?;
-        if let SctpEvent::Message { message, .. } = &event {
-            self.pending_event_bytes = self
-                .pending_event_bytes
-                .saturating_sub(message.payload_len() + EVENT_OVERHEAD_BYTES);
-        }
+        self.pending_event_bytes = self.pending_event_bytes.saturating_sub(event_cost(&event));
         while self.pending_event_bytes < self.config.max_pending_event_bytes
             && let Some(id) = self.deferred_reads.pop_first()
         {
@@ -331,10 +328,15 @@ impl SctpTransport {
         Some(event)
     }
 
-    /// Bytes (payload plus a fixed per-event overhead) of received messages
-    /// waiting in [`Self::poll_event`].
+    /// Bytes of events waiting in [`Self::poll_event`] (payloads and labels plus a
+    /// fixed per-event overhead).
     pub fn pending_event_bytes(&self) -> usize {
         self.pending_event_bytes
+    }
+
+    fn push_event(&mut self, event: SctpEvent) {
+        self.pending_event_bytes = self.pending_event_bytes.saturating_add(event_cost(&event));
+        self.events.push_back(event);
     }
 
     /// `createDataChannel`: returns the stream id. In-band channels get the next
@@ -434,12 +436,13 @@ impl SctpTransport {
                 record.state = DataChannelState::Open;
                 record.was_opened = true;
                 self.counts.data_channels_opened += 1;
-                self.events.push_back(SctpEvent::ChannelOpen {
+                let event = SctpEvent::ChannelOpen {
                     id,
                     label: record.label.clone(),
                     protocol: record.protocol.clone(),
                     remote_initiated: false,
-                });
+                };
+                self.push_event(event);
             }
             Err(_) => {
                 self.discards.local_opens_failed += 1;
@@ -550,7 +553,7 @@ impl SctpTransport {
             }
             self.closed_channels.push_back(record);
         }
-        self.events.push_back(SctpEvent::ChannelClosed { id });
+        self.push_event(SctpEvent::ChannelClosed { id });
     }
 
     /// Process everything sctp-proto has for us.
@@ -575,7 +578,7 @@ impl SctpTransport {
         match event {
             Event::Connected => {
                 self.connected = true;
-                self.events.push_back(SctpEvent::Connected);
+                self.push_event(SctpEvent::Connected);
                 let waiting: Vec<u16> = self
                     .channels
                     .iter()
@@ -617,7 +620,7 @@ impl SctpTransport {
                 for id in ids {
                     self.finish_close(id);
                 }
-                self.events.push_back(SctpEvent::AssociationLost {
+                self.push_event(SctpEvent::AssociationLost {
                     reason: reason.to_string(),
                 });
             }
@@ -686,10 +689,7 @@ impl SctpTransport {
         counters.bytes_received = counters
             .bytes_received
             .saturating_add(message.payload_len() as u64);
-        self.pending_event_bytes = self
-            .pending_event_bytes
-            .saturating_add(message.payload_len() + EVENT_OVERHEAD_BYTES);
-        self.events.push_back(SctpEvent::Message { id, message });
+        self.push_event(SctpEvent::Message { id, message });
     }
 
     fn on_ack(&mut self, id: u16) {
@@ -754,7 +754,7 @@ impl SctpTransport {
         record.state = DataChannelState::Open;
         record.was_opened = true;
         self.counts.data_channels_opened += 1;
-        self.events.push_back(SctpEvent::ChannelOpen {
+        self.push_event(SctpEvent::ChannelOpen {
             id,
             label: record.label.clone(),
             protocol: record.protocol.clone(),
@@ -820,6 +820,19 @@ impl SctpTransport {
                 .saturating_add(SCTP_PACKET_OVERHEAD),
         }
     }
+}
+
+/// What an event costs against [`SctpConfig::max_pending_event_bytes`].
+fn event_cost(event: &SctpEvent) -> usize {
+    EVENT_OVERHEAD_BYTES
+        + match event {
+            SctpEvent::Message { message, .. } => message.payload_len(),
+            SctpEvent::ChannelOpen {
+                label, protocol, ..
+            } => label.len() + protocol.len(),
+            SctpEvent::AssociationLost { reason } => reason.len(),
+            SctpEvent::Connected | SctpEvent::ChannelClosed { .. } => 0,
+        }
 }
 
 /// sctp-proto has no "unlimited"; 0 in SDP means no limit.
