@@ -1,8 +1,8 @@
 //! Session key derivation (RFC 3711 §4.3) with the AES-CM PRF (§4.3.3),
 //! key derivation rate 0.
 
-use aes::Aes128;
 use aes::cipher::{InnerIvInit, KeyInit, StreamCipher};
+use aes::{Aes128, Aes256};
 
 use crate::error::SrtpError;
 use crate::profile::SrtpProfile;
@@ -16,8 +16,8 @@ type Aes128Ctr = ctr::Ctr128BE<Aes128>;
 pub(crate) const MAX_SALT_LEN: usize = 14;
 /// HMAC-SHA1 session authentication key: 160 bits (RFC 3711 §4.3.1).
 pub(crate) const AUTH_KEY_LEN: usize = 20;
-/// AES-128 session encryption key.
-pub(crate) const CIPHER_KEY_LEN: usize = 16;
+/// Largest session encryption key: AES-256.
+pub(crate) const MAX_CIPHER_KEY_LEN: usize = 32;
 
 /// The key derivation labels of RFC 3711 §4.3.1 and §4.3.2.
 mod label {
@@ -32,8 +32,9 @@ mod label {
 /// The session keys of one direction of RTP or RTCP.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SessionKeySet {
-    /// Session encryption key k_e.
-    pub cipher_key: [u8; CIPHER_KEY_LEN],
+    /// Session encryption key k_e: the first `master_key_len()` octets of
+    /// the profile (16, or 32 for AES-256-GCM); the rest are zero.
+    pub cipher_key: [u8; MAX_CIPHER_KEY_LEN],
     /// Session salt k_s; for AES-GCM only the first 12 octets are used and
     /// the last two are zero.
     pub salt: [u8; MAX_SALT_LEN],
@@ -78,22 +79,33 @@ impl SessionKeys {
                 actual: master_salt.len(),
             });
         }
-        let prf = Aes128::new_from_slice(master_key).map_err(|_| SrtpError::InvalidKeyLength {
+        let key_error = |_| SrtpError::InvalidKeyLength {
             expected: profile.master_key_len(),
             actual: master_key.len(),
-        })?;
+        };
+        // AES_CM_PRF (RFC 3711 §4.3.3) or AES_256_CM_PRF (RFC 6188 §7): the
+        // same construction keyed with the 128- or 256-bit master key.
+        let prf = match profile {
+            SrtpProfile::AeadAes256Gcm => {
+                Prf::Aes256(Aes256::new_from_slice(master_key).map_err(key_error)?)
+            }
+            SrtpProfile::Aes128CmHmacSha1_80 | SrtpProfile::AeadAes128Gcm => {
+                Prf::Aes128(Aes128::new_from_slice(master_key).map_err(key_error)?)
+            }
+        };
+        let key_len = profile.master_key_len();
         let mut padded_salt = [0u8; MAX_SALT_LEN];
         padded_salt[..master_salt.len()].copy_from_slice(master_salt);
         let salt_len = profile.master_salt_len();
-        let uses_auth_key = matches!(profile, SrtpProfile::Aes128CmHmacSha1_80);
+        let uses_auth_key = !profile.is_aead();
 
         let derive_set = |enc: u8, auth: u8, salt: u8| {
             let mut set = SessionKeySet {
-                cipher_key: [0; CIPHER_KEY_LEN],
+                cipher_key: [0; MAX_CIPHER_KEY_LEN],
                 salt: [0; MAX_SALT_LEN],
                 auth_key: [0; AUTH_KEY_LEN],
             };
-            aes_cm_prf(&prf, &padded_salt, enc, &mut set.cipher_key);
+            aes_cm_prf(&prf, &padded_salt, enc, &mut set.cipher_key[..key_len]);
             aes_cm_prf(&prf, &padded_salt, salt, &mut set.salt[..salt_len]);
             if uses_auth_key {
                 aes_cm_prf(&prf, &padded_salt, auth, &mut set.auth_key);
@@ -107,16 +119,65 @@ impl SessionKeys {
     }
 }
 
+/// The RFC 3711 §4.3 key derivation primitive with KDR 0: fills `out` with
+/// the session key of `label` (0..=5, RFC 3711 §4.3.1-2). The PRF is
+/// AES_CM_PRF for a 16-octet master key, AES_256_CM_PRF (RFC 6188 §7) for a
+/// 32-octet one; `master_salt` is at most 112 bits, a shorter one (the
+/// 96-bit AES-GCM salt) being multiplied by 2^16 (RFC 7714 errata 4938).
+pub fn derive_session_key(
+    master_key: &[u8],
+    master_salt: &[u8],
+    label: u8,
+    out: &mut [u8],
+) -> Result<(), SrtpError> {
+    let prf = match master_key.len() {
+        16 => Aes128::new_from_slice(master_key).map(Prf::Aes128),
+        32 => Aes256::new_from_slice(master_key).map(Prf::Aes256),
+        actual => {
+            return Err(SrtpError::InvalidKeyLength {
+                expected: 16,
+                actual,
+            });
+        }
+    }
+    .map_err(|_| SrtpError::InvalidKeyLength {
+        expected: 16,
+        actual: master_key.len(),
+    })?;
+    if master_salt.len() > MAX_SALT_LEN {
+        return Err(SrtpError::InvalidKeyLength {
+            expected: MAX_SALT_LEN,
+            actual: master_salt.len(),
+        });
+    }
+    let mut padded_salt = [0u8; MAX_SALT_LEN];
+    padded_salt[..master_salt.len()].copy_from_slice(master_salt);
+    aes_cm_prf(&prf, &padded_salt, label, out);
+    Ok(())
+}
+
 /// The AES-CM PRF: `out` = first `out.len()` octets of the AES-CM keystream
 /// for IV = (key_id XOR master_salt) * 2^16, key_id = label || r, r = 0.
-fn aes_cm_prf(prf: &Aes128, master_salt: &[u8; MAX_SALT_LEN], label: u8, out: &mut [u8]) {
+fn aes_cm_prf(prf: &Prf, master_salt: &[u8; MAX_SALT_LEN], label: u8, out: &mut [u8]) {
     let mut iv = [0u8; 16];
     iv[..MAX_SALT_LEN].copy_from_slice(master_salt);
     // key_id is 56 bits right-aligned in the 112-bit salt: the label sits
     // in octet 7, the 48-bit r (0) in octets 8..14.
     iv[7] ^= label;
     out.fill(0);
-    aes_ctr(prf, iv).apply_keystream(out);
+    match prf {
+        Prf::Aes128(aes) => aes_ctr(aes, iv).apply_keystream(out),
+        Prf::Aes256(aes) => {
+            ctr::Ctr128BE::<Aes256>::from_core(ctr::CtrCore::inner_iv_init(aes.clone(), &iv.into()))
+                .apply_keystream(out)
+        }
+    }
+}
+
+/// The block cipher of the key derivation PRF, keyed with the master key.
+enum Prf {
+    Aes128(Aes128),
+    Aes256(Aes256),
 }
 
 /// AES-CM keystream generator starting at counter block `iv`, reusing the

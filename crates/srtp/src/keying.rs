@@ -73,6 +73,11 @@ mod tests {
         let gcm = DtlsSrtpKeys::split(SrtpProfile::AeadAes128Gcm, &material[..56]).unwrap();
         assert_eq!(gcm.client_write_salt, &material[32..44]);
         assert_eq!(gcm.server_write_salt, &material[44..56]);
+        let material_256: Vec<u8> = (0u8..88).collect();
+        let gcm256 = DtlsSrtpKeys::split(SrtpProfile::AeadAes256Gcm, &material_256).unwrap();
+        assert_eq!(gcm256.server_write_key, &material_256[32..64]);
+        assert_eq!(gcm256.client_write_salt, &material_256[64..76]);
+        assert_eq!(gcm256.server_write_salt, &material_256[76..88]);
         assert_eq!(
             DtlsSrtpKeys::split(SrtpProfile::AeadAes128Gcm, &material).map(|_| ()),
             Err(SrtpError::InvalidKeyingMaterialLength {

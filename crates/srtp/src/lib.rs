@@ -1,6 +1,7 @@
-//! SRTP and SRTCP (RFC 3711, RFC 7714) for rtcscope, on RustCrypto.
+//! SRTP and SRTCP (RFC 3711, RFC 7714, RFC 6188 KDF) for rtcscope, on RustCrypto.
 //!
-//! Profiles: SRTP_AES128_CM_HMAC_SHA1_80 and SRTP_AEAD_AES_128_GCM. An
+//! Profiles: SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AEAD_AES_128_GCM and
+//! SRTP_AEAD_AES_256_GCM. An
 //! [`SrtpContext`] holds the session keys of one master key and per-SSRC
 //! state (rollover counter, replay windows, SRTCP index); packets are
 //! protected and unprotected in place in the caller's buffer, with no
@@ -40,7 +41,7 @@ mod transform;
 
 pub use context::{DEFAULT_MAX_STREAMS, SrtpConfig, SrtpContext};
 pub use error::SrtpError;
-pub use kdf::{SessionKeySet, SessionKeys};
+pub use kdf::{SessionKeySet, SessionKeys, derive_session_key};
 pub use keying::DtlsSrtpKeys;
 pub use profile::SrtpProfile;
 pub use replay::{REPLAY_WINDOW_SIZE, ReplayCheck, ReplayWindow, estimate_rtp_index};

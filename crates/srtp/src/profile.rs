@@ -9,6 +9,10 @@ pub enum SrtpProfile {
     Aes128CmHmacSha1_80,
     /// SRTP_AEAD_AES_128_GCM (RFC 7714): AES-128-GCM with a 16-octet tag.
     AeadAes128Gcm,
+    /// SRTP_AEAD_AES_256_GCM (RFC 7714): AES-256-GCM with a 16-octet tag,
+    /// keys derived with the AES_256_CM_PRF (RFC 6188). dimpl, as DTLS
+    /// server, prefers it whenever the client offers it (Chrome does).
+    AeadAes256Gcm,
 }
 
 impl SrtpProfile {
@@ -22,6 +26,7 @@ impl SrtpProfile {
         match self {
             SrtpProfile::Aes128CmHmacSha1_80 => 0x0001,
             SrtpProfile::AeadAes128Gcm => 0x0007,
+            SrtpProfile::AeadAes256Gcm => 0x0008,
         }
     }
 
@@ -31,6 +36,7 @@ impl SrtpProfile {
         match id {
             0x0001 => Some(SrtpProfile::Aes128CmHmacSha1_80),
             0x0007 => Some(SrtpProfile::AeadAes128Gcm),
+            0x0008 => Some(SrtpProfile::AeadAes256Gcm),
             _ => None,
         }
     }
@@ -40,6 +46,7 @@ impl SrtpProfile {
         match self {
             SrtpProfile::Aes128CmHmacSha1_80 => "SRTP_AES128_CM_HMAC_SHA1_80",
             SrtpProfile::AeadAes128Gcm => "SRTP_AEAD_AES_128_GCM",
+            SrtpProfile::AeadAes256Gcm => "SRTP_AEAD_AES_256_GCM",
         }
     }
 
@@ -50,7 +57,16 @@ impl SrtpProfile {
 
     /// Master (and session) encryption key length in octets.
     pub const fn master_key_len(self) -> usize {
-        16
+        match self {
+            SrtpProfile::Aes128CmHmacSha1_80 | SrtpProfile::AeadAes128Gcm => 16,
+            SrtpProfile::AeadAes256Gcm => 32,
+        }
+    }
+
+    /// Whether this is an AEAD (AES-GCM) profile, with no separate
+    /// authentication key.
+    pub const fn is_aead(self) -> bool {
+        !matches!(self, SrtpProfile::Aes128CmHmacSha1_80)
     }
 
     /// Master (and session) salt length in octets: 112 bits for AES-CM,
@@ -58,7 +74,7 @@ impl SrtpProfile {
     pub const fn master_salt_len(self) -> usize {
         match self {
             SrtpProfile::Aes128CmHmacSha1_80 => 14,
-            SrtpProfile::AeadAes128Gcm => 12,
+            SrtpProfile::AeadAes128Gcm | SrtpProfile::AeadAes256Gcm => 12,
         }
     }
 
@@ -66,7 +82,7 @@ impl SrtpProfile {
     pub const fn rtp_tag_len(self) -> usize {
         match self {
             SrtpProfile::Aes128CmHmacSha1_80 => 10,
-            SrtpProfile::AeadAes128Gcm => 16,
+            SrtpProfile::AeadAes128Gcm | SrtpProfile::AeadAes256Gcm => 16,
         }
     }
 
@@ -106,8 +122,12 @@ mod tests {
             SrtpProfile::from_id(0x0007),
             Some(SrtpProfile::AeadAes128Gcm)
         );
+        assert_eq!(
+            SrtpProfile::from_id(0x0008),
+            Some(SrtpProfile::AeadAes256Gcm)
+        );
         assert_eq!(SrtpProfile::from_id(0x0002), None);
-        assert_eq!(SrtpProfile::from_id(0x0008), None);
+        assert_eq!(SrtpProfile::from_id(0x0009), None);
         for p in SrtpProfile::ALL {
             assert_eq!(SrtpProfile::from_id(p.id()), Some(p));
             assert_eq!(SrtpProfile::from_iana_name(p.iana_name()), Some(p));
@@ -128,6 +148,12 @@ mod tests {
         assert_eq!(SrtpProfile::Aes128CmHmacSha1_80.keying_material_len(), 60);
         // RFC 7714 §12: 2 * (128-bit key + 96-bit salt) = 56 octets.
         assert_eq!(SrtpProfile::AeadAes128Gcm.keying_material_len(), 56);
+        // RFC 7714 §14.2: 2 * (256-bit key + 96-bit salt) = 88 octets.
+        assert_eq!(SrtpProfile::AeadAes256Gcm.keying_material_len(), 88);
+        assert_eq!(
+            SrtpProfile::AeadAes256Gcm.iana_name(),
+            "SRTP_AEAD_AES_256_GCM"
+        );
         assert_eq!(SrtpProfile::Aes128CmHmacSha1_80.rtcp_overhead(), 14);
         assert_eq!(SrtpProfile::AeadAes128Gcm.rtcp_overhead(), 20);
     }

@@ -5,7 +5,7 @@
 use aes::Aes128;
 use aes::cipher::{KeyInit, StreamCipher};
 use aes_gcm::aead::inout::InOutBuf;
-use aes_gcm::{AeadInOut, Aes128Gcm, Nonce, Tag};
+use aes_gcm::{AeadInOut, Aes128Gcm, Aes256Gcm, Nonce, Tag};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
@@ -33,9 +33,16 @@ enum DirectionKeys {
         mac: Hmac<Sha1>,
     },
     Gcm {
-        aead: Aes128Gcm,
+        aead: GcmCipher,
         salt: [u8; 12],
     },
+}
+
+/// AES-GCM keyed with the session key of either size.
+#[derive(Clone)]
+enum GcmCipher {
+    Aes128(Aes128Gcm),
+    Aes256(Aes256Gcm),
 }
 
 /// SRTP and SRTCP keys of one context.
@@ -228,17 +235,25 @@ impl DirectionKeys {
     fn new(profile: SrtpProfile, keys: &SessionKeySet) -> DirectionKeys {
         match profile {
             SrtpProfile::Aes128CmHmacSha1_80 => DirectionKeys::AesCm {
-                cipher: Aes128::new(&keys.cipher_key.into()),
+                cipher: {
+                    let mut key = [0u8; 16];
+                    key.copy_from_slice(&keys.cipher_key[..16]);
+                    Aes128::new(&key.into())
+                },
                 salt: keys.salt,
                 mac: hmac_sha1(&keys.auth_key),
             },
-            SrtpProfile::AeadAes128Gcm => {
+            SrtpProfile::AeadAes128Gcm | SrtpProfile::AeadAes256Gcm => {
                 let mut salt = [0u8; 12];
                 salt.copy_from_slice(&keys.salt[..12]);
-                DirectionKeys::Gcm {
-                    aead: Aes128Gcm::new(&keys.cipher_key.into()),
-                    salt,
-                }
+                let aead = if profile == SrtpProfile::AeadAes256Gcm {
+                    GcmCipher::Aes256(Aes256Gcm::new(&keys.cipher_key.into()))
+                } else {
+                    let mut key = [0u8; 16];
+                    key.copy_from_slice(&keys.cipher_key[..16]);
+                    GcmCipher::Aes128(Aes128Gcm::new(&key.into()))
+                };
+                DirectionKeys::Gcm { aead, salt }
             }
         }
     }
@@ -315,19 +330,22 @@ fn xor_in_place(dst: &mut [u8; 12], src: &[u8; 12]) {
 
 /// `None` only when aes-gcm refuses the input (plaintext beyond 2^36 octets).
 fn gcm_seal(
-    aead: &Aes128Gcm,
+    aead: &GcmCipher,
     nonce: &[u8; 12],
     aad: &[u8],
     payload: &mut [u8],
 ) -> Option<[u8; GCM_TAG_LEN]> {
     let nonce = Nonce::from(*nonce);
-    aead.encrypt_inout_detached(&nonce, aad, InOutBuf::from(payload))
-        .ok()
-        .map(Into::into)
+    let payload = InOutBuf::from(payload);
+    let tag = match aead {
+        GcmCipher::Aes128(gcm) => gcm.encrypt_inout_detached(&nonce, aad, payload),
+        GcmCipher::Aes256(gcm) => gcm.encrypt_inout_detached(&nonce, aad, payload),
+    };
+    tag.ok().map(Into::into)
 }
 
 fn gcm_open(
-    aead: &Aes128Gcm,
+    aead: &GcmCipher,
     nonce: &[u8; 12],
     aad: &[u8],
     payload: &mut [u8],
@@ -335,6 +353,10 @@ fn gcm_open(
 ) -> Result<(), AuthFailure> {
     let nonce = Nonce::from(*nonce);
     let tag = Tag::try_from(tag).map_err(|_| AuthFailure)?;
-    aead.decrypt_inout_detached(&nonce, aad, InOutBuf::from(payload), &tag)
-        .map_err(|_| AuthFailure)
+    let payload = InOutBuf::from(payload);
+    match aead {
+        GcmCipher::Aes128(gcm) => gcm.decrypt_inout_detached(&nonce, aad, payload, &tag),
+        GcmCipher::Aes256(gcm) => gcm.decrypt_inout_detached(&nonce, aad, payload, &tag),
+    }
+    .map_err(|_| AuthFailure)
 }

@@ -1,6 +1,6 @@
 //! Stream behaviour: ROC across SEQ wraps (with reordering), replay and
 //! forgery handling, window boundaries, the SSRC cap, SRTCP round trips and
-//! malformed input. Every test runs for both profiles.
+//! malformed input. Every test runs for every profile.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -10,7 +10,18 @@ use rtcscope_srtp::{SrtpConfig, SrtpContext, SrtpError, SrtpProfile};
 
 const SSRC: u32 = 0x1122_3344;
 
-fn for_both(test: impl Fn(SrtpProfile)) {
+/// Where the E flag / SRTCP index word sits: before the HMAC tag for
+/// AES-CM (RFC 3711 §3.4), after the GCM tag (RFC 7714 §9).
+fn srtcp_index_word_at(p: SrtpProfile, srtcp_len: usize) -> usize {
+    if p.is_aead() {
+        srtcp_len - 4
+    } else {
+        srtcp_len - 14
+    }
+}
+
+/// Runs `test` for every profile.
+fn for_each_profile(test: impl Fn(SrtpProfile)) {
     for profile in SrtpProfile::ALL {
         test(profile);
     }
@@ -30,7 +41,7 @@ fn sent(tx: &mut SrtpContext, seq: u16) -> Vec<u8> {
 
 #[test]
 fn sender_roc_increments_on_wrap() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut tx = master_context(p);
         for seq in [65534u16, 65535] {
             sent(&mut tx, seq);
@@ -56,7 +67,7 @@ fn sender_roc_increments_on_wrap() {
 
 #[test]
 fn receiver_follows_wrap_in_order() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut tx = master_context(p);
         let mut rx = master_context(p);
         let seqs: Vec<u16> = (65530..=65535).chain(0..=5).collect();
@@ -74,7 +85,7 @@ fn receiver_follows_wrap_in_order() {
 
 #[test]
 fn receiver_guesses_index_with_reordering_around_wrap() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut tx = master_context(p);
         let mut rx = master_context(p);
         let seqs = [65532u16, 65533, 65534, 65535, 0, 1, 2, 3];
@@ -115,7 +126,7 @@ fn receiver_guesses_index_with_reordering_around_wrap() {
 
 #[test]
 fn receiver_survives_a_loss_burst_across_the_wrap() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut tx = master_context(p);
         let mut rx = master_context(p);
         let first = sent(&mut tx, 65000);
@@ -139,7 +150,7 @@ fn receiver_survives_a_loss_burst_across_the_wrap() {
 
 #[test]
 fn replayed_packet_is_dropped_and_counted() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut tx = master_context(p);
         let mut rx = master_context(p);
         let srtp = sent(&mut tx, 7);
@@ -165,7 +176,7 @@ fn replayed_packet_is_dropped_and_counted() {
 
 #[test]
 fn any_flipped_bit_fails_and_leaves_no_trace() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut tx = master_context(p);
         let srtp = sent(&mut tx, 500);
         let mut rx = master_context(p);
@@ -201,7 +212,7 @@ fn any_flipped_bit_fails_and_leaves_no_trace() {
 
 #[test]
 fn forged_packets_do_not_move_the_replay_window() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut tx = master_context(p);
         let mut rx = master_context(p);
         unprotect_rtp(&mut rx, &sent(&mut tx, 1000)).unwrap();
@@ -219,7 +230,12 @@ fn forged_packets_do_not_move_the_replay_window() {
             unprotect_rtp(&mut rx, &sent(&mut tx, seq)).unwrap();
         }
         // A wrong key authenticates nothing.
-        let mut other = SrtpContext::new(p, &[7; 16], &vec![9; p.master_salt_len()]).unwrap();
+        let mut other = SrtpContext::new(
+            p,
+            &vec![7; p.master_key_len()],
+            &vec![9; p.master_salt_len()],
+        )
+        .unwrap();
         let foreign = sent(&mut other, 1010);
         assert_eq!(
             unprotect_rtp(&mut rx, &foreign),
@@ -232,7 +248,7 @@ fn forged_packets_do_not_move_the_replay_window() {
 
 #[test]
 fn replay_window_boundaries() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut tx = master_context(p);
         let packets: Vec<Vec<u8>> = (0..=400u16).map(|s| sent(&mut tx, s)).collect();
         let mut rx = master_context(p);
@@ -277,7 +293,7 @@ fn replay_window_boundaries() {
 
 #[test]
 fn stream_cap_refuses_new_ssrcs_and_forgeries_take_no_slot() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let config = SrtpConfig { max_streams: 4 };
         let mut tx = master_context(p);
         let mut rx = master_context_with(p, config);
@@ -331,7 +347,7 @@ fn stream_cap_refuses_new_ssrcs_and_forgeries_take_no_slot() {
 
 #[test]
 fn srtcp_round_trip_with_index_and_replay_window() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut tx = master_context(p);
         let mut rx = master_context(p);
         let reports: Vec<Vec<u8>> = (0..5u8).map(|i| rtcp_packet(SSRC, &[i; 24])).collect();
@@ -339,10 +355,7 @@ fn srtcp_round_trip_with_index_and_replay_window() {
         for (i, srtcp) in protected.iter().enumerate() {
             assert_eq!(srtcp.len(), reports[i].len() + p.rtcp_overhead());
             // E flag set and the index counting from 0.
-            let word_at = match p {
-                SrtpProfile::Aes128CmHmacSha1_80 => srtcp.len() - 14,
-                SrtpProfile::AeadAes128Gcm => srtcp.len() - 4,
-            };
+            let word_at = srtcp_index_word_at(p, srtcp.len());
             assert_eq!(
                 srtcp[word_at..word_at + 4],
                 (0x8000_0000u32 | i as u32).to_be_bytes()
@@ -385,17 +398,12 @@ fn srtcp_round_trip_with_index_and_replay_window() {
 
 #[test]
 fn srtcp_index_cannot_be_changed_by_an_attacker() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut tx = master_context(p);
         let mut rx = master_context(p);
         let srtcp = protect_rtcp(&mut tx, &rtcp_packet(SSRC, &[1; 8]));
         // Replaying with a bumped index to dodge the window fails the tag.
-        let word_at = srtcp.len() - p.rtcp_overhead()
-            + if p == SrtpProfile::AeadAes128Gcm {
-                16
-            } else {
-                0
-            };
+        let word_at = srtcp_index_word_at(p, srtcp.len());
         let mut bumped = srtcp.clone();
         bumped[word_at + 3] ^= 0x01;
         assert_eq!(
@@ -428,7 +436,7 @@ fn srtcp_index_cannot_be_changed_by_an_attacker() {
 
 #[test]
 fn malformed_and_short_input_is_refused_without_panic() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut rx = master_context(p);
         let cases: [&[u8]; 5] = [
             &[],
@@ -496,7 +504,7 @@ fn malformed_and_short_input_is_refused_without_panic() {
 
 #[test]
 fn empty_payload_and_header_only_packets_round_trip() {
-    for_both(|p| {
+    for_each_profile(|p| {
         let mut tx = master_context(p);
         let mut rx = master_context(p);
         let packet = rtp_packet(9, SSRC, &[]);

@@ -6,10 +6,11 @@
 mod common;
 
 use common::*;
-use rtcscope_srtp::{SessionKeys, SrtpError, SrtpProfile};
+use rtcscope_srtp::{SessionKeys, SrtpError, SrtpProfile, derive_session_key};
 
 const CM: SrtpProfile = SrtpProfile::Aes128CmHmacSha1_80;
 const GCM: SrtpProfile = SrtpProfile::AeadAes128Gcm;
+const GCM256: SrtpProfile = SrtpProfile::AeadAes256Gcm;
 
 /// RFC 3711 B.2: the AES-CM keystream for session key 2B7E1516..., session
 /// salt F0F1...FD, SSRC 0, ROC 0, SEQ 0. Encrypting zeros yields the
@@ -44,7 +45,7 @@ fn rfc3711_b2_aes_cm_keystream() {
 fn rfc3711_b3_key_derivation() {
     let keys = SessionKeys::derive(CM, &hex(MASTER_KEY), &hex(MASTER_SALT_CM)).unwrap();
     assert_eq!(
-        keys.rtp.cipher_key.to_vec(),
+        keys.rtp.cipher_key[..16].to_vec(),
         hex("C61E7A93744F39EE10734AFE3FF7A087")
     );
     assert_eq!(keys.rtp.salt.to_vec(), hex("30CBBC08863D8C85D49DB34A9AE1"));
@@ -59,13 +60,42 @@ fn rfc3711_b3_key_derivation() {
     assert_ne!(keys.rtcp.auth_key, keys.rtp.auth_key);
 }
 
+/// RFC 6188 §7.2: AES_256_CM_PRF key derivation (labels 0, 2, 1).
+#[test]
+fn rfc6188_aes_256_cm_prf_key_derivation() {
+    let master_key = hex("f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6");
+    let master_salt = hex("3b04803de51ee7c96423ab5b78d2");
+    let mut cipher_key = [0u8; 32];
+    let mut salt = [0u8; 14];
+    let mut auth_key = [0u8; 20];
+    derive_session_key(&master_key, &master_salt, 0, &mut cipher_key).unwrap();
+    derive_session_key(&master_key, &master_salt, 2, &mut salt).unwrap();
+    derive_session_key(&master_key, &master_salt, 1, &mut auth_key).unwrap();
+    assert_eq!(
+        cipher_key.to_vec(),
+        hex("5ba1064e30ec51613cad926c5a28ef731ec7fb397f70a960653caf06554cd8c4")
+    );
+    assert_eq!(salt.to_vec(), hex("fa31791685ca444a9e07c6c64e93"));
+    assert_eq!(
+        auth_key.to_vec(),
+        hex("fd9c32d39ed5fbb5a9dc96b30818454d1313dc05")
+    );
+    assert_eq!(
+        derive_session_key(&master_key[..24], &master_salt, 0, &mut cipher_key),
+        Err(SrtpError::InvalidKeyLength {
+            expected: 16,
+            actual: 24
+        })
+    );
+}
+
 #[test]
 fn gcm_key_derivation_uses_salt_times_2_16() {
     // RFC 7714 §11 with errata 4938: the 96-bit salt is multiplied by 2^16.
     // Expected values from make_vectors.py.
     let keys = SessionKeys::derive(GCM, &hex(MASTER_KEY), &hex(MASTER_SALT_GCM)).unwrap();
     assert_eq!(
-        keys.rtp.cipher_key.to_vec(),
+        keys.rtp.cipher_key[..16].to_vec(),
         hex("238c882f36f000301573e69383502d9d")
     );
     assert_eq!(
@@ -74,6 +104,18 @@ fn gcm_key_derivation_uses_salt_times_2_16() {
     );
     assert_eq!(keys.rtp.salt[12..], [0, 0]);
     assert_eq!(keys.rtp.auth_key, [0; 20]);
+    // A 128-bit key leaves the upper half of the key field zero.
+    assert_eq!(keys.rtp.cipher_key[16..], [0; 16]);
+
+    let keys = SessionKeys::derive(GCM256, &hex(MASTER_KEY_256), &hex(MASTER_SALT_GCM)).unwrap();
+    assert_eq!(
+        keys.rtp.cipher_key.to_vec(),
+        hex("5f75ace1867afaa1edbae863ac0823289a7b9b22ba9760d0a1542fa6f9b0ba58")
+    );
+    assert_eq!(
+        keys.rtp.salt[..12].to_vec(),
+        hex("982aa9e5891b1fb51880eb08")
+    );
 }
 
 #[test]
@@ -96,6 +138,7 @@ fn wrong_key_and_salt_lengths_are_typed_errors() {
 
 const RFC7714_KEY: &str = "000102030405060708090a0b0c0d0e0f";
 const RFC7714_SALT: &str = "517569642070726f2071756f";
+const RFC7714_KEY_256: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 fn rfc7714_rtp() -> Vec<u8> {
     let mut p = hex("8040f17b 8041f8d3 5501a0b2");
@@ -163,6 +206,37 @@ fn rfc7714_srtcp_gcm_unencrypted() {
     assert_eq!(rx.stats().auth_failures, 1);
 }
 
+/// RFC 7714 §16.2: AEAD_AES_256_GCM SRTP, same packet as §16.1.
+#[test]
+fn rfc7714_16_2_srtp_gcm_256() {
+    let expected = hex("8040f17b 8041f8d3 5501a0b2
+         32b1de78 a822fe12 ef9f78fa 332e33aa b1801238 9a58e2f3 b50b2a02 76ffae0f
+         1ba63799 b87b7aa3 db36dfff d6b0f9bb 7878d7a7 6c13");
+    let mut tx = context_from_session_key(GCM256, &hex(RFC7714_KEY_256), &hex(RFC7714_SALT), &[]);
+    assert_eq!(protect_rtp(&mut tx, &rfc7714_rtp()), expected);
+    let mut rx = context_from_session_key(GCM256, &hex(RFC7714_KEY_256), &hex(RFC7714_SALT), &[]);
+    assert_eq!(unprotect_rtp(&mut rx, &expected).unwrap(), rfc7714_rtp());
+}
+
+/// RFC 7714 §17.2: AEAD_AES_256_GCM SRTCP, index 0x5d4, E = 1; and the
+/// same packet unencrypted (E = 0).
+#[test]
+fn rfc7714_17_2_srtcp_gcm_256() {
+    let expected = hex("81c8000d 4d617273
+         d50ae4d1 f5ce5d30 4ba297e4 7d470c28 2c3ece5d bffe0a50 a2eaa5c1 110555be
+         8415f658 c61de047 6f1b6fad 1d1eb30c 4446839f 57ff6f6c b26ac3be
+         800005d4");
+    let mut rx = context_from_session_key(GCM256, &hex(RFC7714_KEY_256), &hex(RFC7714_SALT), &[]);
+    assert_eq!(unprotect_rtcp(&mut rx, &expected).unwrap(), rfc7714_rtcp());
+    let mut unencrypted = rfc7714_rtcp();
+    unencrypted.extend_from_slice(&hex("91db4afb feee5a97 8fab4393 ed2615fe 000005d4"));
+    let mut rx = context_from_session_key(GCM256, &hex(RFC7714_KEY_256), &hex(RFC7714_SALT), &[]);
+    assert_eq!(
+        unprotect_rtcp(&mut rx, &unencrypted).unwrap(),
+        rfc7714_rtcp()
+    );
+}
+
 /// RTP with a CSRC and a header extension (cleartext), SEQ 0x1234.
 fn rich_rtp() -> Vec<u8> {
     let mut p = hex("91601234 00000bb8 decafbad 11111111 bede0001 10ff0000");
@@ -200,6 +274,25 @@ fn derived_rtp_vectors(profile: SrtpProfile, roc0: &str, roc1: &str) {
     }
     assert_eq!(rx.rtp_received_index(0xdecafbad), Some(0x0001_0005));
     assert_eq!(unprotect_rtp(&mut rx, &hex(roc1)).unwrap(), packet);
+}
+
+const GCM256_RTP_ROC0: &str = "9160123400000bb8decafbad11111111bede000110ff0000d0db05ebcd846d2c039462b8530fdd2c58a4548b501620cc9f04863be074f18d1f46068afb82707875dcd6410d1a13838bf0820c1556b97f";
+const GCM256_RTP_ROC1: &str = "9160123400000bb8decafbad11111111bede000110ff0000435d75eac745592cf10f619fb460cc8036b80fd759f8c46f6b5dc01eef7825623ed5ba23e232767beb4e2de43a2c3c5ea8c54da36328c28d";
+
+#[test]
+fn gcm_256_srtp_matches_reference() {
+    derived_rtp_vectors(GCM256, GCM256_RTP_ROC0, GCM256_RTP_ROC1);
+}
+
+#[test]
+fn gcm_256_srtcp_matches_reference() {
+    let expected = hex(
+        "80c80006decafbad21f1bf9b30a1e2416ca5bcec0414770ee3135d11208082588754517656aa9998752b540680000000",
+    );
+    let mut tx = master_context(GCM256);
+    assert_eq!(protect_rtcp(&mut tx, &sender_report()), expected);
+    let mut rx = master_context(GCM256);
+    assert_eq!(unprotect_rtcp(&mut rx, &expected).unwrap(), sender_report());
 }
 
 #[test]

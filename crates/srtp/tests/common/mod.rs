@@ -20,11 +20,11 @@ pub fn context_from_session_key(
     auth_key: &[u8],
 ) -> SrtpContext {
     let mut set = SessionKeySet {
-        cipher_key: [0; 16],
+        cipher_key: [0; 32],
         salt: [0; 14],
         auth_key: [0; 20],
     };
-    set.cipher_key.copy_from_slice(cipher_key);
+    set.cipher_key[..cipher_key.len()].copy_from_slice(cipher_key);
     set.salt[..salt.len()].copy_from_slice(salt);
     set.auth_key[..auth_key.len()].copy_from_slice(auth_key);
     let keys = SessionKeys {
@@ -38,23 +38,27 @@ pub fn context_from_session_key(
 /// derives its session keys from: the RFC 3711 B.3 master key and salt (the
 /// first 12 octets of the salt for AES-GCM).
 pub const MASTER_KEY: &str = "E1F97A0D3E018BE0D64FA32C06DE4139";
+/// AES-256-GCM: the same key followed by 0102..10.
+pub const MASTER_KEY_256: &str = "E1F97A0D3E018BE0D64FA32C06DE41390102030405060708090a0b0c0d0e0f10";
 pub const MASTER_SALT_CM: &str = "0EC675AD498AFEEBB6960B3AABE6";
 pub const MASTER_SALT_GCM: &str = "0EC675AD498AFEEBB6960B3A";
 
+/// The reference master key and salt for `profile`.
+pub fn master_key_and_salt(profile: SrtpProfile) -> (Vec<u8>, Vec<u8>) {
+    match profile {
+        SrtpProfile::Aes128CmHmacSha1_80 => (hex(MASTER_KEY), hex(MASTER_SALT_CM)),
+        SrtpProfile::AeadAes128Gcm => (hex(MASTER_KEY), hex(MASTER_SALT_GCM)),
+        SrtpProfile::AeadAes256Gcm => (hex(MASTER_KEY_256), hex(MASTER_SALT_GCM)),
+    }
+}
+
 pub fn master_context(profile: SrtpProfile) -> SrtpContext {
-    let salt = match profile {
-        SrtpProfile::Aes128CmHmacSha1_80 => MASTER_SALT_CM,
-        SrtpProfile::AeadAes128Gcm => MASTER_SALT_GCM,
-    };
-    SrtpContext::new(profile, &hex(MASTER_KEY), &hex(salt)).unwrap()
+    master_context_with(profile, SrtpConfig::default())
 }
 
 pub fn master_context_with(profile: SrtpProfile, config: SrtpConfig) -> SrtpContext {
-    let salt = match profile {
-        SrtpProfile::Aes128CmHmacSha1_80 => MASTER_SALT_CM,
-        SrtpProfile::AeadAes128Gcm => MASTER_SALT_GCM,
-    };
-    SrtpContext::with_config(profile, &hex(MASTER_KEY), &hex(salt), config).unwrap()
+    let (key, salt) = master_key_and_salt(profile);
+    SrtpContext::with_config(profile, &key, &salt, config).unwrap()
 }
 
 /// A minimal RTP packet: V=2, PT 96, the given SEQ and SSRC, `payload`.

@@ -32,9 +32,10 @@ def kdf(master_key, master_salt, label, n):
 
 def session(master_key, master_salt, gcm):
     salt_len = 12 if gcm else 14
+    n = len(master_key)
     return {
-        "rtp": (kdf(master_key, master_salt, 0, 16), kdf(master_key, master_salt, 2, salt_len), kdf(master_key, master_salt, 1, 20)),
-        "rtcp": (kdf(master_key, master_salt, 3, 16), kdf(master_key, master_salt, 5, salt_len), kdf(master_key, master_salt, 4, 20)),
+        "rtp": (kdf(master_key, master_salt, 0, n), kdf(master_key, master_salt, 2, salt_len), kdf(master_key, master_salt, 1, 20)),
+        "rtcp": (kdf(master_key, master_salt, 3, n), kdf(master_key, master_salt, 5, salt_len), kdf(master_key, master_salt, 4, 20)),
     }
 
 def rtp_header_len(p):
@@ -98,6 +99,13 @@ print("B.3 cipher key", hx(kdf(mk, ms, 0, 16)).upper())
 print("B.3 cipher salt", hx(kdf(mk, ms, 2, 14)).upper())
 print("B.3 auth key", hx(kdf(mk, ms, 1, 20)).upper())
 
+# --- RFC 6188 7.2: AES_256_CM_PRF key derivation ------------------------
+mk = h("f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6")
+ms = h("3b04803de51ee7c96423ab5b78d2")
+print("6188 cipher key", hx(kdf(mk, ms, 0, 32)))
+print("6188 cipher salt", hx(kdf(mk, ms, 2, 14)))
+print("6188 auth key", hx(kdf(mk, ms, 1, 20)))
+
 # --- RFC 7714 16.1 / 17.1 (session keys given directly) ------------------
 gk, gs = h("000102030405060708090a0b0c0d0e0f"), h("517569642070726f2071756f")
 rtp = h("8040f17b8041f8d35501a0b2") + b"Gallia est omnis divisa in partes tres"
@@ -105,6 +113,10 @@ print("7714 16.1 srtp", hx(srtp_gcm((gk, gs, None), rtp, 0)))
 rtcp = h("81c8000d4d6172734e5450314e545032525450200000042a0000e9304c756e61") + h("deadbeef") * 5
 print("7714 17.1 srtcp", hx(srtcp_gcm((gk, gs, None), rtcp, 0x5d4)))
 print("7714 17.x srtcp E=0", hx(srtcp_gcm((gk, gs, None), rtcp, 0x5d4, encrypt=False)))
+gk256 = h("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+print("7714 16.2 srtp", hx(srtp_gcm((gk256, gs, None), rtp, 0)))
+print("7714 17.2 srtcp", hx(srtcp_gcm((gk256, gs, None), rtcp, 0x5d4)))
+print("7714 17.x srtcp 256 E=0", hx(srtcp_gcm((gk256, gs, None), rtcp, 0x5d4, encrypt=False)))
 
 # --- Our own vectors, keys derived from a master key --------------------
 mk = h("E1F97A0D3E018BE0D64FA32C06DE4139")
@@ -126,3 +138,11 @@ print("cm rtcp idx1", hx(srtcp_cm(cm["rtcp"], sr, 1)))
 print("cm rtcp E=0 idx7", hx(srtcp_cm(cm["rtcp"], sr, 7, encrypt=False)))
 print("gcm rtcp idx0", hx(srtcp_gcm(gc["rtcp"], sr, 0)))
 print("gcm rtcp E=0 idx7", hx(srtcp_gcm(gc["rtcp"], sr, 7, encrypt=False)))
+
+# --- AES-256-GCM with keys derived from a 256-bit master key -------------
+mk256 = mk + h("0102030405060708090a0b0c0d0e0f10")
+g256 = session(mk256, ms12, gcm=True)
+print("gcm256 kdf rtp key/salt", hx(g256["rtp"][0]), hx(g256["rtp"][1]))
+print("gcm256 rtp roc0", hx(srtp_gcm(g256["rtp"], pkt, 0)))
+print("gcm256 rtp roc1", hx(srtp_gcm(g256["rtp"], pkt, 1)))
+print("gcm256 rtcp idx0", hx(srtcp_gcm(g256["rtcp"], sr, 0)))
