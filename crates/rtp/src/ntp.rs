@@ -167,6 +167,27 @@ mod tests {
     }
 
     #[test]
+    fn system_time_matches_unix_duration() {
+        let d = Duration::new(1_800_000_000, 250_000_000);
+        let t = NtpTime::from_system_time(UNIX_EPOCH + d);
+        assert_eq!(t, NtpTime::from_unix(d));
+        assert_eq!(t.fraction(), 0x4000_0000);
+        assert_eq!(t.to_system_time(), Some(UNIX_EPOCH + d));
+        // Before 1970 clamps to the epoch.
+        let before = UNIX_EPOCH - Duration::from_secs(5);
+        assert_eq!(
+            NtpTime::from_system_time(before),
+            NtpTime::from_unix(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn wrapping_add_carries_fraction_into_seconds() {
+        let t = NtpTime::from_parts(10, 0xC000_0000).wrapping_add(Duration::from_millis(500));
+        assert_eq!(t, NtpTime::from_parts(11, 0x4000_0000));
+    }
+
+    #[test]
     fn compact_units() {
         assert_eq!(duration_to_compact(Duration::from_secs(1)), 65_536);
         assert_eq!(duration_to_compact(Duration::from_millis(500)), 32_768);
