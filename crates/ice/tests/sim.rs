@@ -617,3 +617,66 @@ fn lossy_link_retransmits_and_still_connects() {
         sim.count_stun_delivered(b_addr, a_addr, Class::SuccessResponse)
     );
 }
+
+#[test]
+fn unreachable_peer_fails_after_rfc8489_retransmissions() {
+    let mut sim = Sim::new(
+        config(A_ADDR, true, 33),
+        config(B_ADDR, false, 34),
+        delay(10),
+    );
+    sim.blackhole = true;
+    assert!(sim.run_until(Duration::from_secs(120), |s| s.a.state()
+        == IceTransportState::Failed));
+    let (a_addr, b_addr) = (addr(A_ADDR), addr(B_ADDR));
+    let requests: Vec<_> = sim
+        .wire
+        .iter()
+        .filter(|r| r.from == a_addr && r.to == b_addr)
+        .filter(|r| r.stun.is_some_and(|(c, ..)| c == Class::Request))
+        .collect();
+    // One transaction, Rc = 7 transmissions at 0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s.
+    assert_eq!(requests.len(), 7);
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.stun.unwrap().1 == requests[0].stun.unwrap().1)
+    );
+    let first = requests[0].at;
+    let offsets: Vec<u64> = requests
+        .iter()
+        .map(|r| (r.at - first).as_millis() as u64)
+        .collect();
+    assert_eq!(offsets, vec![0, 500, 1500, 3500, 7500, 15500, 31500]);
+    // Failed Rm × RTO = 8 s after the last transmission (the peer's end-of-candidates
+    // arrived, so nothing else can come).
+    let failed_at = sim
+        .events_a
+        .iter()
+        .find(|(_, e)| *e == IceEvent::StateChanged(IceTransportState::Failed))
+        .unwrap()
+        .0;
+    assert_eq!(failed_at - first, Duration::from_millis(39_500));
+    let p = &sim.a.stats().pairs[0];
+    assert_eq!(p.state, PairState::Failed);
+    assert_eq!(p.counters.requests_sent, 1);
+    assert_eq!(p.counters.retransmissions_sent, 6);
+    assert_eq!(p.counters.responses_received, 0);
+    assert_eq!(p.counters.current_round_trip_time, None);
+}
+
+#[test]
+fn close_stops_everything() {
+    let mut sim = Sim::new(
+        config(A_ADDR, true, 35),
+        config(B_ADDR, false, 36),
+        delay(10),
+    );
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.both_connected()));
+    let now = sim.now;
+    sim.a.close(now);
+    assert_eq!(sim.a.state(), IceTransportState::Closed);
+    assert_eq!(sim.a.poll_timeout(), None);
+    assert!(sim.a.send_data(now, b"x").is_err());
+    assert!(sim.a.poll_transmit().is_none());
+}
