@@ -4,6 +4,7 @@
 
 use rtcscope_stats::{
     RTCDataChannelState, RTCDataChannelStats, RTCPeerConnectionStats, RTCSctpTransportStats,
+    RTCStatsReport,
 };
 
 use crate::channel::{DataChannelRecord, DataChannelState};
@@ -87,6 +88,16 @@ impl SctpTransport {
         self.data_channels()
             .map(|record| record.to_stats(timestamp))
             .collect()
+    }
+
+    /// Add this transport's `data-channel` objects to `report`. The
+    /// `peer-connection` object (see [`PeerConnectionCounts::to_stats`]) and the
+    /// opt-in `sctp-transport` object (see [`SctpTransportSnapshot::to_stats`]) are
+    /// the peer connection's to add, as it owns their ids.
+    pub fn insert_data_channel_stats(&self, report: &mut RTCStatsReport, timestamp: f64) {
+        for record in self.data_channels() {
+            report.insert(record.to_stats(timestamp));
+        }
     }
 }
 
