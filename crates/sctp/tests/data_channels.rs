@@ -656,3 +656,36 @@ fn slow_application_applies_backpressure_instead_of_buffering() {
     assert!(received == data);
     assert_eq!(pair.b.pending_event_bytes(), 0);
 }
+
+#[test]
+fn different_sctp_ports_from_sdp() {
+    let config_a = SctpConfig {
+        sctp_port: 5000,
+        remote_sctp_port: 5001,
+        ..SctpConfig::default()
+    };
+    let config_b = SctpConfig {
+        sctp_port: 5001,
+        remote_sctp_port: 5000,
+        ..SctpConfig::default()
+    };
+    let mut pair = Pair::new(config_a, config_b, link(0.0, 5, 0), 1);
+    let init = pair.a.poll_transmit(pair.now).unwrap();
+    assert_eq!(u16::from_be_bytes([init[0], init[1]]), 5000, "source port");
+    assert_eq!(
+        u16::from_be_bytes([init[2], init[3]]),
+        5001,
+        "destination port"
+    );
+    pair.b.handle_receive(pair.now, &init);
+    pair.connect();
+    let id = pair
+        .a
+        .create_data_channel(DataChannelInit::new("ports"))
+        .unwrap();
+    pair.a.send_text(id, "ok").unwrap();
+    assert!(pair.run_until(
+        Duration::from_secs(2),
+        |p| Pair::messages(&p.events_b, id).len() == 1
+    ));
+}

@@ -75,8 +75,10 @@ pub struct SctpConfig {
     pub max_retained_closed_channels: usize,
     /// Cap on label + protocol bytes of a peer's DATA_CHANNEL_OPEN.
     pub max_remote_label_bytes: usize,
-    /// SCTP port on both sides (`a=sctp-port`).
+    /// Our SCTP port (our `a=sctp-port`).
     pub sctp_port: u16,
+    /// The peer's SCTP port (its `a=sctp-port`).
+    pub remote_sctp_port: u16,
     /// Initial retransmission timeout (ms).
     pub rto_initial_ms: u64,
     /// Minimum retransmission timeout (ms).
@@ -97,6 +99,7 @@ impl Default for SctpConfig {
             max_retained_closed_channels: 256,
             max_remote_label_bytes: 4096,
             sctp_port: sctp_proto::DEFAULT_SCTP_PORT,
+            remote_sctp_port: sctp_proto::DEFAULT_SCTP_PORT,
             rto_initial_ms: 3000,
             rto_min_ms: 1000,
             rto_max_ms: 60_000,
@@ -172,7 +175,7 @@ impl SctpTransport {
                 .with_max_receive_message_size(config.local_max_message_size)
                 .with_max_send_message_size(sctp_send_limit(config.remote_max_message_size))
                 .with_local_port(config.sctp_port)
-                .with_remote_port(config.sctp_port)
+                .with_remote_port(config.remote_sctp_port)
                 .with_rto_initial_ms(config.rto_initial_ms)
                 .with_rto_min_ms(config.rto_min_ms)
                 .with_rto_max_ms(config.rto_max_ms)
