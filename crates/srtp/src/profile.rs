@@ -17,8 +17,11 @@ pub enum SrtpProfile {
 
 impl SrtpProfile {
     /// Every profile, in the order we prefer to offer them in DTLS-SRTP.
-    pub const ALL: [SrtpProfile; 2] =
-        [SrtpProfile::AeadAes128Gcm, SrtpProfile::Aes128CmHmacSha1_80];
+    pub const ALL: [SrtpProfile; 3] = [
+        SrtpProfile::AeadAes256Gcm,
+        SrtpProfile::AeadAes128Gcm,
+        SrtpProfile::Aes128CmHmacSha1_80,
+    ];
 
     /// The DTLS-SRTP protection profile identifier (IANA "DTLS-SRTP
     /// Protection Profiles" registry).
@@ -128,6 +131,7 @@ mod tests {
         );
         assert_eq!(SrtpProfile::from_id(0x0002), None);
         assert_eq!(SrtpProfile::from_id(0x0009), None);
+        assert_eq!(SrtpProfile::ALL.len(), 3);
         for p in SrtpProfile::ALL {
             assert_eq!(SrtpProfile::from_id(p.id()), Some(p));
             assert_eq!(SrtpProfile::from_iana_name(p.iana_name()), Some(p));
