@@ -58,6 +58,8 @@ pub struct Pair {
     pub wire: Vec<WireData>,
     /// Leave B's events unpolled (an application that does not keep up).
     pub hold_events_b: bool,
+    /// Every packet offered to the network, when `sniff` is on.
+    pub packets: Vec<(Side, Bytes)>,
 }
 
 pub fn link(loss: f64, delay_ms: u64, jitter_ms: u64) -> LinkConfig {
@@ -87,6 +89,7 @@ impl Pair {
             sniff: false,
             wire: Vec::new(),
             hold_events_b: false,
+            packets: Vec::new(),
         }
     }
 
@@ -110,6 +113,7 @@ impl Pair {
         while let Some(p) = self.a.poll_transmit(self.now) {
             if self.sniff {
                 self.wire.extend(data_chunks(Side::A, &p));
+                self.packets.push((Side::A, p.clone()));
             }
             let len = p.len();
             self.path.link_from(Side::A).send(self.now, p, len);
@@ -117,6 +121,7 @@ impl Pair {
         while let Some(p) = self.b.poll_transmit(self.now) {
             if self.sniff {
                 self.wire.extend(data_chunks(Side::B, &p));
+                self.packets.push((Side::B, p.clone()));
             }
             let len = p.len();
             self.path.link_from(Side::B).send(self.now, p, len);
@@ -226,6 +231,29 @@ impl Pair {
             })
             .collect()
     }
+}
+
+/// CRC32c (Castagnoli, reflected) as SCTP uses it (RFC 4960 Appendix B).
+pub fn crc32c(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Store a valid SCTP checksum (little-endian on the wire, computed with the field zeroed).
+pub fn fix_checksum(packet: &mut [u8]) {
+    packet[8..12].fill(0);
+    let crc = crc32c(packet);
+    packet[8..12].copy_from_slice(&crc.to_le_bytes());
 }
 
 /// Deterministic bytes (xorshift64*) so transferred data is not trivially regular.
