@@ -13,7 +13,7 @@ fn protect_unprotect(c: &mut Criterion) {
     let mut group = c.benchmark_group("srtp_protect_unprotect_1200");
     group.throughput(Throughput::Bytes(PACKET_LEN as u64));
     for profile in SrtpProfile::ALL {
-        let key = [0x2b; 16];
+        let key = vec![0x2b; profile.master_key_len()];
         let salt = vec![0xf0; profile.master_salt_len()];
         let mut tx = SrtpContext::new(profile, &key, &salt).unwrap();
         let mut rx = SrtpContext::new(profile, &key, &salt).unwrap();
