@@ -689,3 +689,42 @@ fn different_sctp_ports_from_sdp() {
         |p| Pair::messages(&p.events_b, id).len() == 1
     ));
 }
+
+#[test]
+fn peer_connection_close_closes_every_channel_on_both_sides() {
+    let mut pair = Pair::lossless(10);
+    pair.connect();
+    let ids: Vec<u16> = ["one", "two", "three"]
+        .into_iter()
+        .map(|l| pair.a.create_data_channel(DataChannelInit::new(l)).unwrap())
+        .collect();
+    assert!(pair.run_until(Duration::from_secs(2), |p| {
+        ids.iter().all(|id| Pair::opened(&p.events_b, *id))
+    }));
+    pair.a.close();
+    assert!(
+        pair.a
+            .data_channels()
+            .all(|r| r.state == DataChannelState::Closed)
+    );
+    assert!(pair.run_until(Duration::from_secs(10), |p| {
+        p.events_b
+            .iter()
+            .any(|(_, e)| matches!(e, SctpEvent::AssociationLost { .. }))
+    }));
+    for t in [&pair.a, &pair.b] {
+        let counts = t.peer_connection_counts();
+        assert_eq!(
+            (counts.data_channels_opened, counts.data_channels_closed),
+            (3, 3)
+        );
+        assert!(
+            t.data_channels()
+                .all(|r| r.state == DataChannelState::Closed)
+        );
+    }
+    assert_eq!(
+        pair.a.send_text(ids[0], "after close"),
+        Err(DataChannelError::UnknownChannel(ids[0]))
+    );
+}

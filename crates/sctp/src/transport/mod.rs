@@ -539,6 +539,22 @@ impl SctpTransport {
         Ok(())
     }
 
+    /// `RTCPeerConnection.close()`: every channel goes to "closed" at once (and is
+    /// counted in dataChannelsClosed if it had opened) and the association is shut
+    /// down gracefully; the SHUTDOWN is in [`Self::poll_transmit`].
+    pub fn close(&mut self) {
+        let ids: Vec<u16> = self.channels.keys().copied().collect();
+        for id in ids {
+            self.finish_close(id);
+        }
+        if let Some((_, assoc)) = &mut self.association {
+            // Fails only when not established, and then there is nothing to shut down.
+            let _ = assoc.shutdown();
+        }
+        self.connected = false;
+        self.drive();
+    }
+
     /// Move a channel to "closed", count it, keep its record for statistics.
     fn finish_close(&mut self, id: u16) {
         let Some(channel) = self.channels.remove(&id) else {
@@ -567,7 +583,13 @@ impl SctpTransport {
             let Some((handle, assoc)) = &mut self.association else {
                 return;
             };
-            while let Some(event) = assoc.poll_endpoint_event() {
+            // sctp-proto's only endpoint event is "drained", which makes the endpoint
+            // forget the association. `shutdown()` emits it at once, before the
+            // SHUTDOWN handshake (and the SACKs it waits for) has run, so hand it
+            // over only once the association is closed.
+            while assoc.is_closed()
+                && let Some(event) = assoc.poll_endpoint_event()
+            {
                 if let Some(back) = self.endpoint.handle_event(*handle, event) {
                     assoc.handle_event(back);
                 }
