@@ -332,3 +332,99 @@ fn replay_error(check: ReplayCheck, index: u64) -> SrtpError {
         ReplayCheck::TooOld => SrtpError::TooOld { index },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::MAX_RTP_INDEX;
+
+    fn context(profile: SrtpProfile) -> SrtpContext {
+        let key = vec![3u8; profile.master_key_len()];
+        let salt = vec![4u8; profile.master_salt_len()];
+        SrtpContext::new(profile, &key, &salt).unwrap()
+    }
+
+    fn rtp(seq: u16) -> [u8; 40] {
+        let mut p = [0u8; 40];
+        p[0] = 0x80;
+        p[2..4].copy_from_slice(&seq.to_be_bytes());
+        p[8..12].copy_from_slice(&9u32.to_be_bytes());
+        p
+    }
+
+    #[test]
+    fn contexts_can_move_between_threads() {
+        fn send_and_sync<T: Send + Sync>() {}
+        send_and_sync::<SrtpContext>();
+    }
+
+    #[test]
+    fn rtp_index_exhaustion_refuses_to_reuse_keystream() {
+        for profile in SrtpProfile::ALL {
+            let mut tx = context(profile);
+            // The last index: ROC 2^32 - 1, SEQ 0xffff.
+            tx.streams.insert(
+                9,
+                StreamState {
+                    rtp_sent: Some(MAX_RTP_INDEX - 1),
+                    ..Default::default()
+                },
+            );
+            let mut last = rtp(0xffff);
+            assert_eq!(
+                tx.protect_rtp(&mut last, 24),
+                Ok(24 + profile.rtp_tag_len())
+            );
+            assert_eq!(tx.rtp_sent_index(9), Some(MAX_RTP_INDEX));
+            // SEQ 0 would need ROC 2^32: refused rather than wrapped to 0.
+            let mut next = rtp(0);
+            assert_eq!(
+                tx.protect_rtp(&mut next, 24),
+                Err(SrtpError::IndexExhausted)
+            );
+
+            let mut rx = context(profile);
+            rx.streams.insert(
+                9,
+                StreamState {
+                    rtp_received: Some(ReplayWindow::new(MAX_RTP_INDEX)),
+                    ..Default::default()
+                },
+            );
+            let mut wrapped = rtp(0);
+            assert_eq!(
+                rx.unprotect_rtp(&mut wrapped, 40),
+                Err(SrtpError::IndexExhausted)
+            );
+            assert_eq!(rx.stats().auth_failures, 1);
+        }
+    }
+
+    #[test]
+    fn srtcp_index_exhaustion_after_2_pow_31_packets() {
+        for profile in SrtpProfile::ALL {
+            let mut tx = context(profile);
+            tx.streams.insert(
+                9,
+                StreamState {
+                    rtcp_next_index: MAX_SRTCP_INDEX,
+                    ..Default::default()
+                },
+            );
+            let mut report = [0u8; 40];
+            report[0] = 0x80;
+            report[1] = 201;
+            report[4..8].copy_from_slice(&9u32.to_be_bytes());
+            let mut first = report;
+            let n = tx.protect_rtcp(&mut first, 8).unwrap();
+            // The last index is 0x7fffffff, sent with the E flag.
+            let mut rx = context(profile);
+            assert_eq!(rx.unprotect_rtcp(&mut first, n), Ok(8));
+            let mut second = report;
+            assert_eq!(
+                tx.protect_rtcp(&mut second, 8),
+                Err(SrtpError::IndexExhausted)
+            );
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! The per-packet cryptographic transforms: AES-CM + HMAC-SHA1-80
-//! (RFC 3711 §4) and AEAD AES-128-GCM (RFC 7714 §7-§9). Everything here
+//! (RFC 3711 §4) and AEAD AES-128/256-GCM (RFC 7714 §7-§9). Everything here
 //! works in place on the caller's buffer and allocates nothing.
 
 use aes::Aes128;
@@ -14,7 +14,7 @@ use crate::profile::SrtpProfile;
 
 /// HMAC-SHA1 tag truncated to 80 bits (RFC 3711 §4.2.1).
 const CM_TAG_LEN: usize = 10;
-/// AES-GCM tag (RFC 7714 §7: 16 octets for AEAD_AES_128_GCM).
+/// AES-GCM tag (RFC 7714 §7: 16 octets for AEAD_AES_128/256_GCM).
 const GCM_TAG_LEN: usize = 16;
 /// The E flag in the SRTCP index word.
 pub(crate) const SRTCP_E_FLAG: u32 = 0x8000_0000;
@@ -218,7 +218,6 @@ impl Transform {
                     let verified = gcm_open(aead, &nonce, &buf[..rtcp_len + 4], &mut [], &tag);
                     if verified.is_err() {
                         buf[rtcp_len..rtcp_len + GCM_TAG_LEN].copy_from_slice(&tag);
-                        buf[rtcp_len + GCM_TAG_LEN..len].copy_from_slice(&word);
                     }
                     verified?;
                 }
