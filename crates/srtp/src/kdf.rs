@@ -79,42 +79,25 @@ impl SessionKeys {
                 actual: master_salt.len(),
             });
         }
-        let key_error = |_| SrtpError::InvalidKeyLength {
-            expected: profile.master_key_len(),
-            actual: master_key.len(),
-        };
-        // AES_CM_PRF (RFC 3711 §4.3.3) or AES_256_CM_PRF (RFC 6188 §7): the
-        // same construction keyed with the 128- or 256-bit master key.
-        let prf = match profile {
-            SrtpProfile::AeadAes256Gcm => {
-                Prf::Aes256(Aes256::new_from_slice(master_key).map_err(key_error)?)
-            }
-            SrtpProfile::Aes128CmHmacSha1_80 | SrtpProfile::AeadAes128Gcm => {
-                Prf::Aes128(Aes128::new_from_slice(master_key).map_err(key_error)?)
-            }
-        };
         let key_len = profile.master_key_len();
-        let mut padded_salt = [0u8; MAX_SALT_LEN];
-        padded_salt[..master_salt.len()].copy_from_slice(master_salt);
         let salt_len = profile.master_salt_len();
-        let uses_auth_key = !profile.is_aead();
-
-        let derive_set = |enc: u8, auth: u8, salt: u8| {
+        let derive_set = |enc: u8, auth: u8, salt: u8| -> Result<SessionKeySet, SrtpError> {
             let mut set = SessionKeySet {
                 cipher_key: [0; MAX_CIPHER_KEY_LEN],
                 salt: [0; MAX_SALT_LEN],
                 auth_key: [0; AUTH_KEY_LEN],
             };
-            aes_cm_prf(&prf, &padded_salt, enc, &mut set.cipher_key[..key_len]);
-            aes_cm_prf(&prf, &padded_salt, salt, &mut set.salt[..salt_len]);
-            if uses_auth_key {
-                aes_cm_prf(&prf, &padded_salt, auth, &mut set.auth_key);
+            derive_session_key(master_key, master_salt, enc, &mut set.cipher_key[..key_len])?;
+            derive_session_key(master_key, master_salt, salt, &mut set.salt[..salt_len])?;
+            // AEAD profiles authenticate with GCM and have no k_a.
+            if !profile.is_aead() {
+                derive_session_key(master_key, master_salt, auth, &mut set.auth_key)?;
             }
-            set
+            Ok(set)
         };
         Ok(SessionKeys {
-            rtp: derive_set(label::RTP_ENCRYPTION, label::RTP_AUTH, label::RTP_SALT),
-            rtcp: derive_set(label::RTCP_ENCRYPTION, label::RTCP_AUTH, label::RTCP_SALT),
+            rtp: derive_set(label::RTP_ENCRYPTION, label::RTP_AUTH, label::RTP_SALT)?,
+            rtcp: derive_set(label::RTCP_ENCRYPTION, label::RTCP_AUTH, label::RTCP_SALT)?,
         })
     }
 }
@@ -168,8 +151,8 @@ fn aes_cm_prf(prf: &Prf, master_salt: &[u8; MAX_SALT_LEN], label: u8, out: &mut 
     match prf {
         Prf::Aes128(aes) => aes_ctr(aes, iv).apply_keystream(out),
         Prf::Aes256(aes) => {
-            ctr::Ctr128BE::<Aes256>::from_core(ctr::CtrCore::inner_iv_init(aes.clone(), &iv.into()))
-                .apply_keystream(out)
+            let core = ctr::CtrCore::inner_iv_init(aes.clone(), &iv.into());
+            ctr::Ctr128BE::<Aes256>::from_core(core).apply_keystream(out)
         }
     }
 }
