@@ -36,6 +36,7 @@ mod kdf;
 mod keying;
 mod profile;
 mod replay;
+mod session;
 mod stats;
 mod transform;
 
@@ -45,4 +46,5 @@ pub use kdf::{SessionKeySet, SessionKeys, derive_session_key};
 pub use keying::DtlsSrtpKeys;
 pub use profile::SrtpProfile;
 pub use replay::{REPLAY_WINDOW_SIZE, ReplayCheck, ReplayWindow, estimate_rtp_index};
+pub use session::SrtpSession;
 pub use stats::SrtpStats;
