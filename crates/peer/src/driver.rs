@@ -1,0 +1,1 @@
+//! Minimal tokio UDP driver (placeholder).

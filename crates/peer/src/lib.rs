@@ -1,0 +1,27 @@
+//! rtcscope-peer: the bundled transport of one peer connection (max-bundle,
+//! rtcp-mux: one 5-tuple carries STUN, DTLS, SRTP/SRTCP and SCTP-over-DTLS),
+//! sans-IO like its layers.
+//!
+//! [`BundleTransport`] joins `rtcscope-ice`, `rtcscope-dtls`, `rtcscope-srtp`,
+//! `rtcscope-sctp` and `rtcscope-rtp-stream`: datagrams are demultiplexed by
+//! their first byte (RFC 7983, [`demux`]), DTLS keys SRTP and carries SCTP, RTP
+//! is accounted per SSRC and RTCP runs on the rtp-stream interval. `stats`
+//! assembles one `RTCStatsReport` of every layer sampled together.
+
+pub mod config;
+pub mod demux;
+#[cfg(feature = "tokio-driver")]
+pub mod driver;
+mod media;
+mod queues;
+pub mod stats;
+mod transport;
+
+pub use config::{
+    BundleConfig, CodecConfig, ConfigError, LocalStreamConfig, RemoteIceCredentials,
+    RemoteStreamConfig, RtcpConfig,
+};
+pub use media::{Feedback, MediaCounters, MediaSendError};
+pub use transport::{
+    BundleCounters, BundleEvent, BundleTransport, DataChannelApiError, ReceivedRtp, Transmit,
+};

@@ -1,0 +1,482 @@
+//! RTP streams of the bundle: one `rtp-stream` [`Session`] per m-section
+//! (mid), SSRC routing, per-stream sequence numbers, and unsignaled SSRCs.
+//! Works on plaintext packets; SRTP is the transport's business.
+
+use std::time::Instant;
+
+use rtcscope_rtp::rtp::Extensions;
+use rtcscope_rtp::{BuildError, RtcpBuild, RtpBuilder, RtpPacket};
+use rtcscope_rtp_stream::session::MAX_RECEIVE_STREAMS;
+use rtcscope_rtp_stream::{
+    NtpClock, ReceiveConfig, ReceiveOutcome, SendConfig, Session, SessionConfig,
+};
+use rtcscope_stats::MediaKind;
+
+use crate::config::{BundleConfig, CodecConfig, ConfigError};
+
+/// Which stream of which session an SSRC belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Route {
+    ssrc: u32,
+    session: usize,
+}
+
+/// Our side of one sent stream.
+#[derive(Debug, Clone)]
+pub(crate) struct LocalStream {
+    pub ssrc: u32,
+    pub payload_type: u8,
+    pub session: usize,
+    next_sequence: u16,
+}
+
+/// What we know about a received stream beyond `rtp-stream`'s accounting.
+#[derive(Debug, Clone)]
+pub(crate) struct RemoteStreamMeta {
+    pub ssrc: u32,
+    pub track_identifier: String,
+    /// Payload type of the latest media packet (the configured primary before one).
+    pub payload_type: u8,
+}
+
+/// One m-section's RTP session.
+#[derive(Debug, Clone)]
+pub(crate) struct MediaSection {
+    pub mid: String,
+    /// SSRC our RTCP for this m-section is sent as.
+    pub rtcp_ssrc: u32,
+    pub session: Session,
+    /// Parallel to `session.receive_streams()`.
+    pub remote: Vec<RemoteStreamMeta>,
+    /// Payload types the peer may send in this m-section (for unsignaled SSRCs).
+    payload_types: Vec<(u8, MediaKind, u32)>,
+}
+
+/// Counters of RTP the streams did not take.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MediaCounters {
+    /// RTP whose SSRC is unknown once the unsignaled cap was reached, or whose
+    /// payload type belongs to no m-section.
+    pub rtp_unknown_ssrc_dropped: u64,
+    /// Unsignaled SSRCs accepted (a stream was created for each).
+    pub unsignaled_ssrcs_accepted: u64,
+    /// Plaintext RTP that did not parse after SRTP.
+    pub rtp_malformed: u64,
+    /// RTP on the RTX SSRC of a stream, or otherwise not handed out as media.
+    pub rtp_not_delivered: u64,
+}
+
+/// The streams of a bundle.
+#[derive(Debug, Clone)]
+pub(crate) struct MediaEngine {
+    pub sections: Vec<MediaSection>,
+    pub local: Vec<LocalStream>,
+    pub codecs: Vec<CodecConfig>,
+    routes: Vec<Route>,
+    max_unsignaled: usize,
+    unsignaled: usize,
+    pub counters: MediaCounters,
+}
+
+/// splitmix64: initial sequence numbers from the seed (RFC 3550 §5.1 wants
+/// them unpredictable; the caller's seed provides that).
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// A received RTP packet's facts for the media layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RtpFacts {
+    pub ssrc: u32,
+    pub payload_type: u8,
+    pub sequence_number: u16,
+    pub timestamp: u32,
+    pub marker: bool,
+    pub payload_offset: usize,
+    pub payload_len: usize,
+}
+
+impl MediaEngine {
+    pub fn new(config: &BundleConfig, clock: NtpClock) -> Result<Self, ConfigError> {
+        let codec = |pt: u8| {
+            config
+                .codecs
+                .iter()
+                .find(|c| c.payload_type == pt)
+                .ok_or(ConfigError::UnknownPayloadType(pt))
+        };
+        let mut engine = MediaEngine {
+            sections: Vec::new(),
+            local: Vec::new(),
+            codecs: config.codecs.clone(),
+            routes: Vec::new(),
+            max_unsignaled: config.max_unsignaled_ssrcs,
+            unsignaled: 0,
+            counters: MediaCounters::default(),
+        };
+        let mut mids: Vec<&str> = Vec::new();
+        for mid in config
+            .local_streams
+            .iter()
+            .map(|s| s.mid.as_str())
+            .chain(config.remote_streams.iter().map(|s| s.mid.as_str()))
+        {
+            if !mids.contains(&mid) {
+                mids.push(mid);
+            }
+        }
+        let mut receive_only = 0u32;
+        for (index, mid) in mids.iter().enumerate() {
+            let senders: Vec<_> = config
+                .local_streams
+                .iter()
+                .filter(|s| s.mid == *mid)
+                .collect();
+            if senders.len() > 1 {
+                return Err(ConfigError::TwoSendersInMid((*mid).to_string()));
+            }
+            let rtcp_ssrc = match senders.first() {
+                Some(s) => s.ssrc,
+                None => {
+                    receive_only += 1;
+                    config
+                        .rtcp
+                        .receive_only_ssrc
+                        .wrapping_add(receive_only - 1)
+                }
+            };
+            let mut session = Session::new(
+                SessionConfig {
+                    rtcp_ssrc,
+                    cname: config.rtcp.cname.clone(),
+                    rrtr: config.rtcp.rrtr,
+                    rtcp_min_interval: config.rtcp.min_interval,
+                    session_bandwidth_bps: config.rtcp.session_bandwidth_bps,
+                    seed: mix(config.seed ^ index as u64),
+                },
+                clock,
+            );
+            if let Some(s) = senders.first() {
+                let clock_rate = codec(s.payload_type)?.clock_rate;
+                session.set_send_stream(SendConfig {
+                    ssrc: s.ssrc,
+                    clock_rate,
+                    kind: s.kind,
+                    rtx_ssrc: s.rtx_ssrc,
+                });
+                engine.add_route(s.ssrc, index)?;
+                if let Some(rtx) = s.rtx_ssrc {
+                    engine.add_route(rtx, index)?;
+                }
+                engine.local.push(LocalStream {
+                    ssrc: s.ssrc,
+                    payload_type: s.payload_type,
+                    session: index,
+                    next_sequence: (mix(config.seed ^ u64::from(s.ssrc)) & 0x7FFF) as u16,
+                });
+            }
+            let mut remote = Vec::new();
+            let mut payload_types = Vec::new();
+            for r in config.remote_streams.iter().filter(|r| r.mid == *mid) {
+                let primary = *r
+                    .payload_types
+                    .first()
+                    .ok_or(ConfigError::NoPayloadType { ssrc: r.ssrc })?;
+                let clock_rate = codec(primary)?.clock_rate;
+                for &pt in &r.payload_types {
+                    let c = codec(pt)?;
+                    payload_types.push((pt, r.kind, c.clock_rate));
+                }
+                let added = session.add_receive_stream(ReceiveConfig {
+                    ssrc: r.ssrc,
+                    clock_rate,
+                    kind: r.kind,
+                    rtx_ssrc: r.rtx_ssrc,
+                    fec_ssrc: None,
+                });
+                if !added {
+                    return Err(ConfigError::TooManyRemoteStreams((*mid).to_string()));
+                }
+                engine.add_route(r.ssrc, index)?;
+                if let Some(rtx) = r.rtx_ssrc {
+                    engine.add_route(rtx, index)?;
+                }
+                remote.push(RemoteStreamMeta {
+                    ssrc: r.ssrc,
+                    track_identifier: r.track_identifier.clone(),
+                    payload_type: primary,
+                });
+            }
+            engine.sections.push(MediaSection {
+                mid: (*mid).to_string(),
+                rtcp_ssrc,
+                session,
+                remote,
+                payload_types,
+            });
+        }
+        Ok(engine)
+    }
+
+    fn add_route(&mut self, ssrc: u32, session: usize) -> Result<(), ConfigError> {
+        if self.routes.iter().any(|r| r.ssrc == ssrc) {
+            return Err(ConfigError::DuplicateSsrc(ssrc));
+        }
+        self.routes.push(Route { ssrc, session });
+        Ok(())
+    }
+
+    pub fn codec(&self, payload_type: u8) -> Option<&CodecConfig> {
+        self.codecs.iter().find(|c| c.payload_type == payload_type)
+    }
+
+    /// Writes the next RTP packet of local stream `ssrc` into `out` (no
+    /// allocation); returns its length. The sequence number advances only
+    /// when [`Self::commit_sent`] is called.
+    pub fn build_rtp(
+        &self,
+        ssrc: u32,
+        payload: &[u8],
+        timestamp: u32,
+        marker: bool,
+        out: &mut [u8],
+    ) -> Result<usize, MediaSendError> {
+        let stream = self
+            .local
+            .iter()
+            .find(|s| s.ssrc == ssrc)
+            .ok_or(MediaSendError::UnknownSsrc(ssrc))?;
+        RtpBuilder {
+            marker,
+            payload_type: stream.payload_type,
+            sequence_number: stream.next_sequence,
+            timestamp,
+            ssrc,
+            csrcs: &[],
+            extensions: Extensions::None,
+            payload,
+            padding_len: 0,
+        }
+        .write(out)
+        .map_err(MediaSendError::Build)
+    }
+
+    /// Accounts a sent packet (`plain` is its header and payload, possibly
+    /// already encrypted: only lengths and header fields are read).
+    pub fn commit_sent(&mut self, now: Instant, plain: &[u8]) {
+        let Ok(packet) = RtpPacket::parse(plain) else {
+            return;
+        };
+        let ssrc = packet.ssrc();
+        if let Some(stream) = self.local.iter_mut().find(|s| s.ssrc == ssrc) {
+            stream.next_sequence = stream.next_sequence.wrapping_add(1);
+            if let Some(section) = self.sections.get_mut(stream.session) {
+                section.session.on_rtp_sent(now, now, &packet);
+            }
+        }
+    }
+
+    /// Accounts a received plaintext RTP packet; `Some` when it is media to
+    /// hand to the application.
+    pub fn on_rtp(&mut self, now: Instant, plain: &[u8]) -> Option<RtpFacts> {
+        let Ok(packet) = RtpPacket::parse(plain) else {
+            self.counters.rtp_malformed += 1;
+            return None;
+        };
+        let ssrc = packet.ssrc();
+        let pt = packet.payload_type();
+        let session = match self.routes.iter().find(|r| r.ssrc == ssrc) {
+            Some(r) => r.session,
+            None => self.accept_unsignaled(ssrc, pt)?,
+        };
+        let section = self.sections.get_mut(session)?;
+        let outcome = match section.session.handle_rtp(now, plain) {
+            Ok(o) => o,
+            Err(_) => {
+                self.counters.rtp_malformed += 1;
+                return None;
+            }
+        };
+        let is_media_ssrc = section.remote.iter_mut().find(|m| m.ssrc == ssrc);
+        match (outcome, is_media_ssrc) {
+            (ReceiveOutcome::Accepted | ReceiveOutcome::Probation, Some(meta)) => {
+                meta.payload_type = pt;
+                Some(RtpFacts {
+                    ssrc,
+                    payload_type: pt,
+                    sequence_number: packet.sequence_number(),
+                    timestamp: packet.timestamp(),
+                    marker: packet.marker(),
+                    payload_offset: packet.header_len(),
+                    payload_len: packet.payload().len(),
+                })
+            }
+            _ => {
+                self.counters.rtp_not_delivered += 1;
+                None
+            }
+        }
+    }
+
+    /// A stream for an SSRC the peer did not signal, in the m-section whose
+    /// payload types include `pt`, while under the cap.
+    fn accept_unsignaled(&mut self, ssrc: u32, pt: u8) -> Option<usize> {
+        let found = self.sections.iter().enumerate().find_map(|(i, s)| {
+            s.payload_types
+                .iter()
+                .find(|(p, _, _)| *p == pt)
+                .map(|&(_, kind, rate)| (i, kind, rate))
+        });
+        let Some((index, kind, clock_rate)) = found else {
+            self.counters.rtp_unknown_ssrc_dropped += 1;
+            return None;
+        };
+        if self.unsignaled >= self.max_unsignaled {
+            self.counters.rtp_unknown_ssrc_dropped += 1;
+            return None;
+        }
+        let section = self.sections.get_mut(index)?;
+        if section.remote.len() >= MAX_RECEIVE_STREAMS
+            || !section.session.add_receive_stream(ReceiveConfig {
+                ssrc,
+                clock_rate,
+                kind,
+                rtx_ssrc: None,
+                fec_ssrc: None,
+            })
+        {
+            self.counters.rtp_unknown_ssrc_dropped += 1;
+            return None;
+        }
+        section.remote.push(RemoteStreamMeta {
+            ssrc,
+            track_identifier: format!("unsignaled-{ssrc}"),
+            payload_type: pt,
+        });
+        self.routes.push(Route {
+            ssrc,
+            session: index,
+        });
+        self.unsignaled += 1;
+        self.counters.unsignaled_ssrcs_accepted += 1;
+        Some(index)
+    }
+
+    /// Gives a received RTCP compound to every session: each takes the
+    /// packets about its own SSRCs.
+    pub fn on_rtcp(&mut self, now: Instant, plain: &[u8]) -> bool {
+        let mut ok = true;
+        for section in &mut self.sections {
+            ok &= section.session.handle_rtcp(now, plain).is_ok();
+        }
+        ok
+    }
+
+    /// The earliest time a session's RTCP is due.
+    pub fn next_rtcp_at(&mut self, now: Instant) -> Option<Instant> {
+        self.sections
+            .iter_mut()
+            .map(|s| s.session.next_rtcp_at(now))
+            .min()
+    }
+
+    /// Builds the compound of session `index` into `out` if due.
+    pub fn poll_rtcp(
+        &mut self,
+        index: usize,
+        now: Instant,
+        out: &mut [u8],
+    ) -> Result<Option<usize>, BuildError> {
+        match self.sections.get_mut(index) {
+            Some(s) => s.session.poll_rtcp(now, out),
+            None => Ok(None),
+        }
+    }
+
+    /// Builds a feedback packet about remote stream `media_ssrc`, sent from
+    /// its session's RTCP SSRC, and counts it on the stream.
+    pub fn build_feedback(
+        &mut self,
+        media_ssrc: u32,
+        feedback: Feedback<'_>,
+        out: &mut [u8],
+    ) -> Result<usize, MediaSendError> {
+        let route = self
+            .routes
+            .iter()
+            .find(|r| r.ssrc == media_ssrc)
+            .copied()
+            .ok_or(MediaSendError::UnknownSsrc(media_ssrc))?;
+        let section = self
+            .sections
+            .get_mut(route.session)
+            .ok_or(MediaSendError::UnknownSsrc(media_ssrc))?;
+        let sender_ssrc = section.rtcp_ssrc;
+        let stream = section
+            .session
+            .receive_streams_mut()
+            .iter_mut()
+            .find(|s| s.config().ssrc == media_ssrc)
+            .ok_or(MediaSendError::UnknownSsrc(media_ssrc))?;
+        let len = match feedback {
+            Feedback::Pli => rtcscope_rtp::rtcp::Pli {
+                sender_ssrc,
+                media_ssrc,
+            }
+            .write(out),
+            Feedback::Nack(lost) => rtcscope_rtp::rtcp::NackBuilder {
+                sender_ssrc,
+                media_ssrc,
+                lost,
+            }
+            .write(out),
+        }
+        .map_err(MediaSendError::Build)?;
+        match feedback {
+            Feedback::Pli => stream.note_pli_sent(),
+            Feedback::Nack(_) => stream.note_nack_sent(),
+        }
+        Ok(len)
+    }
+}
+
+/// RTCP feedback the media layer can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feedback<'a> {
+    /// Picture Loss Indication (RFC 4585 §6.3.1).
+    Pli,
+    /// Generic NACK (RFC 4585 §6.2.1) of these sequence numbers.
+    Nack(&'a [u16]),
+}
+
+/// Why an RTP or feedback packet was not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaSendError {
+    /// No local (or, for feedback, remote) stream has this SSRC.
+    UnknownSsrc(u32),
+    /// The packet does not fit or a field is out of range.
+    Build(BuildError),
+    /// SRTP is not keyed yet (DTLS not connected) or failed.
+    NotConnected,
+    /// The ICE layer refused (no selected pair, consent expired, closed).
+    Ice(rtcscope_ice::SendError),
+    /// SRTP protection failed.
+    Srtp(rtcscope_srtp::SrtpError),
+}
+
+impl std::fmt::Display for MediaSendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnknownSsrc(s) => write!(f, "no stream with SSRC {s}"),
+            Self::Build(e) => write!(f, "RTP/RTCP build: {e:?}"),
+            Self::NotConnected => write!(f, "SRTP not keyed"),
+            Self::Ice(e) => write!(f, "ICE: {e}"),
+            Self::Srtp(e) => write!(f, "SRTP: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for MediaSendError {}

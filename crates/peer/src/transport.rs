@@ -1,0 +1,806 @@
+//! The bundled transport: one ICE agent, one DTLS association, SRTP contexts,
+//! an optional SCTP association and the RTP sessions, all on one 5-tuple.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use rtcscope_dtls::{
+    DtlsEvent, DtlsFailure, DtlsRole, DtlsState, DtlsTransport, DtlsTransportConfig,
+    LocalCertificate, Sha256Fingerprint,
+};
+use rtcscope_ice::{Candidate, IceAgent, IceEvent, Received, RemoteCandidate, RemoteError};
+use rtcscope_rtp_stream::NtpClock;
+use rtcscope_sctp::{DataChannelError, DataChannelInit, SctpEvent, SctpTransport};
+use rtcscope_srtp::{SrtpContext, SrtpError, SrtpProfile};
+use rtcscope_stats::EpochClock;
+
+use crate::config::{BundleConfig, ConfigError};
+use crate::demux::{DatagramKind, classify};
+use crate::media::{Feedback, MediaCounters, MediaEngine, MediaSendError, RtpFacts};
+use crate::queues::{BUFFER_CAPACITY, BufferPool, Outbox};
+
+/// Events waiting in `poll_event`; beyond, received RTP is dropped (counted).
+const MAX_QUEUED_EVENTS: usize = 4096;
+/// Largest RTCP compound we build (fits one MTU with SRTCP overhead).
+const MAX_RTCP_LEN: usize = 1200;
+
+/// Datagram counters of the bundle: what arrived, and what was dropped where.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BundleCounters {
+    pub datagrams_received: u64,
+    pub stun_received: u64,
+    pub dtls_received: u64,
+    pub rtp_received: u64,
+    pub rtcp_received: u64,
+    /// First byte outside every RFC 7983 range we serve (or empty): discarded.
+    pub unknown_discarded: u64,
+    /// Non-STUN datagrams from an address that is no remote candidate of a pair.
+    pub not_from_a_pair: u64,
+    /// SRTP/SRTCP before the DTLS handshake keyed SRTP.
+    pub srtp_not_ready: u64,
+    /// SRTP packets refused by unprotect (authentication, replay, malformed).
+    pub srtp_rejected: u64,
+    /// SRTCP packets refused by unprotect.
+    pub srtcp_rejected: u64,
+    /// Compound RTCP with a malformed packet.
+    pub rtcp_malformed: u64,
+    /// Received media dropped because `poll_event` was not drained.
+    pub rtp_events_dropped: u64,
+    /// DTLS application data while no SCTP association is configured.
+    pub dtls_data_without_sctp: u64,
+    /// DTLS, SCTP or RTCP output the lower layer refused to send.
+    pub send_failures: u64,
+    /// Datagrams after `close`.
+    pub received_after_close: u64,
+}
+
+/// A received RTP packet handed to the media layer; `payload` is valid until
+/// the next call on the transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceivedRtp<'a> {
+    pub ssrc: u32,
+    pub payload_type: u8,
+    pub sequence_number: u16,
+    pub timestamp: u32,
+    pub marker: bool,
+    pub payload: &'a [u8],
+}
+
+/// Something the peer connection must hear about.
+#[derive(Debug, PartialEq)]
+pub enum BundleEvent<'a> {
+    /// From the ICE agent: local candidates to signal, state and role changes,
+    /// selected pair changes.
+    Ice(IceEvent),
+    /// DTLS connected and the remote fingerprint matched; SRTP is keyed.
+    DtlsConnected,
+    /// The peer closed DTLS.
+    DtlsClosed,
+    /// DTLS failed; no media or data will flow.
+    DtlsFailed(DtlsFailure),
+    /// DTLS connected with keys SRTP could not use.
+    SrtpKeyingFailed(SrtpError),
+    /// A media packet.
+    Rtp(ReceivedRtp<'a>),
+    /// A data-channel event.
+    DataChannel(SctpEvent),
+}
+
+/// A datagram to send: from `source` (a local candidate's base) to `destination`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transmit<'a> {
+    pub destination: SocketAddr,
+    pub source: SocketAddr,
+    pub contents: &'a [u8],
+}
+
+/// Data-channel calls refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataChannelApiError {
+    /// No SCTP m-section is configured.
+    NoSctp,
+    /// The transport is closed.
+    Closed,
+    Channel(DataChannelError),
+}
+
+impl std::fmt::Display for DataChannelApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoSctp => write!(f, "no SCTP transport configured"),
+            Self::Closed => write!(f, "transport closed"),
+            Self::Channel(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for DataChannelApiError {}
+
+enum Pending {
+    Ice(IceEvent),
+    DtlsConnected,
+    DtlsClosed,
+    DtlsFailed(DtlsFailure),
+    SrtpKeyingFailed(SrtpError),
+    Rtp(RtpFacts, Vec<u8>),
+}
+
+/// SRTP contexts of both directions.
+pub(crate) struct Srtp {
+    pub outbound: SrtpContext,
+    pub inbound: SrtpContext,
+    pub profile: SrtpProfile,
+}
+
+/// One peer connection's transport (max-bundle, rtcp-mux), sans-IO.
+pub struct BundleTransport {
+    pub(crate) ice: IceAgent,
+    pub(crate) dtls: Option<DtlsTransport>,
+    dtls_config: DtlsTransportConfig,
+    pub(crate) dtls_role: DtlsRole,
+    pub(crate) certificate: LocalCertificate,
+    remote_fingerprint: Option<Sha256Fingerprint>,
+    pub(crate) sctp: Option<SctpTransport>,
+    pub(crate) srtp: Option<Srtp>,
+    pub(crate) media: MediaEngine,
+    next_rtcp: Option<Instant>,
+    outbox: Outbox,
+    events: VecDeque<Pending>,
+    event_pool: BufferPool,
+    /// The buffer behind the slice last lent by `poll_transmit`/`poll_event`.
+    lent: Option<Vec<u8>>,
+    lent_to_outbox: bool,
+    scratch: Vec<u8>,
+    pub(crate) counters: BundleCounters,
+    closed: bool,
+}
+
+impl std::fmt::Debug for BundleTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BundleTransport")
+            .field("ice_state", &self.ice.state())
+            .field("dtls_state", &self.dtls.as_ref().map(DtlsTransport::state))
+            .field("counters", &self.counters)
+            .finish_non_exhaustive()
+    }
+}
+
+fn sctp_role(role: DtlsRole) -> rtcscope_sctp::DtlsRole {
+    match role {
+        DtlsRole::Client => rtcscope_sctp::DtlsRole::Client,
+        DtlsRole::Server => rtcscope_sctp::DtlsRole::Server,
+    }
+}
+
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+impl BundleTransport {
+    /// Builds the transport. `epoch` anchors the NTP clock of RTCP (sender
+    /// reports, RRTR) to wall time.
+    pub fn new(config: BundleConfig, now: Instant, epoch: &EpochClock) -> Result<Self, ConfigError> {
+        let anchor = epoch.anchor();
+        let unix = Duration::from_secs_f64((epoch.unix_ms(anchor) / 1000.0).max(0.0));
+        let media = MediaEngine::new(&config, NtpClock::from_unix(anchor, unix))?;
+        let sctp = match &config.sctp {
+            Some(sctp_config) => Some(
+                SctpTransport::new(sctp_role(config.dtls_role), sctp_config.clone())
+                    .map_err(|e| ConfigError::Sctp(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let mut ice_config = config.ice.clone();
+        ice_config.transport_id = crate::stats::TRANSPORT_ID.to_string();
+        let mut transport = BundleTransport {
+            ice: IceAgent::new(ice_config, now),
+            dtls: None,
+            dtls_config: config.dtls.clone(),
+            dtls_role: config.dtls_role,
+            certificate: config.certificate.clone(),
+            remote_fingerprint: config.remote_fingerprint,
+            sctp,
+            srtp: None,
+            media,
+            next_rtcp: None,
+            outbox: Outbox::default(),
+            events: VecDeque::new(),
+            event_pool: BufferPool::default(),
+            lent: None,
+            lent_to_outbox: false,
+            scratch: Vec::with_capacity(BUFFER_CAPACITY),
+            counters: BundleCounters::default(),
+            closed: false,
+        };
+        if let Some(remote) = &config.remote_ice {
+            transport
+                .ice
+                .set_remote_credentials(now, &remote.ufrag, &remote.pwd)
+                .map_err(|e| ConfigError::Ice(e.to_string()))?;
+        }
+        for candidate in &config.remote_candidates {
+            transport
+                .ice
+                .add_remote_candidate(now, candidate.clone())
+                .map_err(|e| ConfigError::Ice(e.to_string()))?;
+        }
+        transport.pump(now);
+        Ok(transport)
+    }
+
+    /// Our ICE ufrag and password (drawn by the agent from the ICE seed).
+    pub fn local_ice_credentials(&self) -> (&str, &str) {
+        self.ice.local_credentials()
+    }
+
+    /// Our host (and gathered) candidates.
+    pub fn local_candidates(&self) -> &[Candidate] {
+        self.ice.local_candidates()
+    }
+
+    /// Our certificate's fingerprint (for `a=fingerprint`).
+    pub fn local_fingerprint(&self) -> Sha256Fingerprint {
+        self.certificate.fingerprint()
+    }
+
+    /// The ICE agent, for state queries.
+    pub fn ice(&self) -> &IceAgent {
+        &self.ice
+    }
+
+    /// The DTLS transport once the handshake has started.
+    pub fn dtls(&self) -> Option<&DtlsTransport> {
+        self.dtls.as_ref()
+    }
+
+    /// The SCTP transport when configured.
+    pub fn sctp(&self) -> Option<&SctpTransport> {
+        self.sctp.as_ref()
+    }
+
+    /// Whether SRTP is keyed (media can flow).
+    pub fn is_media_ready(&self) -> bool {
+        self.srtp.is_some()
+    }
+
+    pub fn counters(&self) -> BundleCounters {
+        self.counters
+    }
+
+    pub fn media_counters(&self) -> MediaCounters {
+        self.media.counters
+    }
+
+    /// Datagrams dropped because `poll_transmit` was not drained.
+    pub fn transmit_overflow_dropped(&self) -> u64 {
+        self.outbox.overflow_dropped
+    }
+
+    /// Remote ICE credentials learned (or changed: ICE restart) after construction.
+    pub fn set_remote_ice_credentials(
+        &mut self,
+        now: Instant,
+        ufrag: &str,
+        pwd: &str,
+    ) -> Result<(), RemoteError> {
+        let r = self.ice.set_remote_credentials(now, ufrag, pwd);
+        self.pump(now);
+        r
+    }
+
+    /// A trickled remote candidate.
+    pub fn add_remote_candidate(
+        &mut self,
+        now: Instant,
+        candidate: RemoteCandidate,
+    ) -> Result<(), RemoteError> {
+        let r = self.ice.add_remote_candidate(now, candidate).map(|_| ());
+        self.pump(now);
+        r
+    }
+
+    pub fn set_remote_end_of_candidates(&mut self, now: Instant) {
+        self.ice.set_remote_end_of_candidates(now);
+        self.pump(now);
+    }
+
+    /// The peer's `a=fingerprint`, when learned after construction.
+    pub fn set_remote_fingerprint(&mut self, now: Instant, fingerprint: Sha256Fingerprint) {
+        self.remote_fingerprint = Some(fingerprint);
+        if let Some(dtls) = self.dtls.as_mut() {
+            dtls.set_remote_fingerprint(fingerprint);
+        }
+        self.process_dtls_events(now);
+        self.pump(now);
+    }
+
+    /// Feeds one datagram that arrived on local address `to` from `from`.
+    pub fn handle_receive(&mut self, now: Instant, from: SocketAddr, to: SocketAddr, bytes: &[u8]) {
+        self.counters.datagrams_received += 1;
+        if self.closed {
+            self.counters.received_after_close += 1;
+            return;
+        }
+        let kind = classify(bytes);
+        match kind {
+            DatagramKind::Unknown => {
+                self.counters.unknown_discarded += 1;
+                return;
+            }
+            DatagramKind::Stun => {
+                self.counters.stun_received += 1;
+                // Discards are counted by the agent (IceStatsSnapshot::discards).
+                let _ = self.ice.handle_receive(now, from, to, bytes);
+            }
+            DatagramKind::Dtls | DatagramKind::Rtp | DatagramKind::Rtcp => {
+                match self.ice.handle_receive(now, from, to, bytes) {
+                    Received::Data(_) => self.dispatch(now, kind, bytes),
+                    Received::Stun | Received::Discarded(_) => self.counters.not_from_a_pair += 1,
+                }
+            }
+        }
+        self.pump(now);
+    }
+
+    fn dispatch(&mut self, now: Instant, kind: DatagramKind, bytes: &[u8]) {
+        match kind {
+            DatagramKind::Dtls => {
+                self.counters.dtls_received += 1;
+                self.ensure_dtls(now);
+                if let Some(dtls) = self.dtls.as_mut() {
+                    dtls.handle_receive(now, bytes);
+                }
+                self.process_dtls_events(now);
+            }
+            DatagramKind::Rtp => {
+                self.counters.rtp_received += 1;
+                self.receive_rtp(now, bytes);
+            }
+            DatagramKind::Rtcp => {
+                self.counters.rtcp_received += 1;
+                self.receive_rtcp(now, bytes);
+            }
+            DatagramKind::Stun | DatagramKind::Unknown => {}
+        }
+    }
+
+    fn receive_rtp(&mut self, now: Instant, bytes: &[u8]) {
+        let Some(srtp) = self.srtp.as_mut() else {
+            self.counters.srtp_not_ready += 1;
+            return;
+        };
+        let mut buf = self.event_pool.take_copy(bytes);
+        let len = buf.len();
+        let plain_len = match srtp.inbound.unprotect_rtp(&mut buf, len) {
+            Ok(n) => n,
+            Err(_) => {
+                self.counters.srtp_rejected += 1;
+                self.event_pool.give(buf);
+                return;
+            }
+        };
+        buf.truncate(plain_len);
+        match self.media.on_rtp(now, &buf) {
+            Some(facts) if self.events.len() < MAX_QUEUED_EVENTS => {
+                self.events.push_back(Pending::Rtp(facts, buf));
+            }
+            Some(_) => {
+                self.counters.rtp_events_dropped += 1;
+                self.event_pool.give(buf);
+            }
+            None => self.event_pool.give(buf),
+        }
+    }
+
+    fn receive_rtcp(&mut self, now: Instant, bytes: &[u8]) {
+        let Some(srtp) = self.srtp.as_mut() else {
+            self.counters.srtp_not_ready += 1;
+            return;
+        };
+        self.scratch.clear();
+        self.scratch.extend_from_slice(bytes);
+        let len = self.scratch.len();
+        match srtp.inbound.unprotect_rtcp(&mut self.scratch, len) {
+            Ok(n) => {
+                if !self.media.on_rtcp(now, &self.scratch[..n]) {
+                    self.counters.rtcp_malformed += 1;
+                }
+            }
+            Err(_) => self.counters.srtcp_rejected += 1,
+        }
+    }
+
+    /// DTLS starts once ICE has a pair to carry it, or when the peer's first
+    /// DTLS datagram arrives.
+    fn ensure_dtls(&mut self, now: Instant) {
+        if self.dtls.is_none() && !self.closed {
+            self.dtls = Some(DtlsTransport::new(
+                self.dtls_config.clone(),
+                &self.certificate,
+                self.dtls_role,
+                self.remote_fingerprint,
+                now,
+            ));
+        }
+    }
+
+    fn dtls_connected(&self) -> bool {
+        self.dtls
+            .as_ref()
+            .is_some_and(|d| d.state() == DtlsState::Connected)
+    }
+
+    fn process_dtls_events(&mut self, now: Instant) {
+        let mut connected = false;
+        if let Some(dtls) = self.dtls.as_mut() {
+            while let Some(event) = dtls.poll_event() {
+                match event {
+                    DtlsEvent::Connected => {
+                        connected = true;
+                        self.events.push_back(Pending::DtlsConnected);
+                    }
+                    DtlsEvent::ApplicationData(data) => match self.sctp.as_mut() {
+                        Some(sctp) => sctp.handle_receive(now, data),
+                        None => self.counters.dtls_data_without_sctp += 1,
+                    },
+                    DtlsEvent::Closed => self.events.push_back(Pending::DtlsClosed),
+                    DtlsEvent::Failed(failure) => {
+                        self.srtp = None;
+                        self.events.push_back(Pending::DtlsFailed(failure));
+                    }
+                }
+            }
+        }
+        if connected {
+            self.key_srtp(now);
+        }
+    }
+
+    fn key_srtp(&mut self, now: Instant) {
+        let Some(keys) = self.dtls.as_ref().and_then(|d| d.srtp_keying_material()) else {
+            return;
+        };
+        let contexts = SrtpProfile::from_id(keys.profile_id)
+            .ok_or(SrtpError::Malformed)
+            .and_then(|profile| {
+                Ok(Srtp {
+                    outbound: SrtpContext::new(profile, &keys.local_key, &keys.local_salt)?,
+                    inbound: SrtpContext::new(profile, &keys.remote_key, &keys.remote_salt)?,
+                    profile,
+                })
+            });
+        match contexts {
+            Ok(srtp) => {
+                self.srtp = Some(srtp);
+                self.next_rtcp = self.media.next_rtcp_at(now);
+            }
+            Err(e) => self.events.push_back(Pending::SrtpKeyingFailed(e)),
+        }
+    }
+
+    /// Moves everything the layers want to send into the transmit queue.
+    fn pump(&mut self, now: Instant) {
+        while let Some(event) = self.ice.poll_event() {
+            self.events.push_back(Pending::Ice(event));
+        }
+        while let Some(t) = self.ice.poll_transmit() {
+            self.outbox.push_copy(t.destination, t.source, t.contents());
+        }
+        if self.ice.selected_pair().is_none() {
+            // DTLS output waits in the DTLS transport until a pair is selected.
+            return;
+        }
+        self.ensure_dtls(now);
+        let sctp_active = self.dtls_connected();
+        let Some(dtls) = self.dtls.as_mut() else {
+            return;
+        };
+        if sctp_active && let Some(sctp) = self.sctp.as_mut() {
+            while let Some(packet) = sctp.poll_transmit(now) {
+                if dtls.send(&packet).is_err() {
+                    self.counters.send_failures += 1;
+                }
+            }
+        }
+        while let Some(datagram) = dtls.poll_transmit() {
+            match self.ice.send_data(now, datagram) {
+                Ok(route) => self
+                    .outbox
+                    .push_copy(route.destination, route.source, datagram),
+                Err(_) => self.counters.send_failures += 1,
+            }
+        }
+        self.process_dtls_events(now);
+    }
+
+    /// When `handle_timeout` must next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.closed {
+            return None;
+        }
+        let mut t = self.ice.poll_timeout();
+        if let Some(dtls) = &self.dtls {
+            t = earliest(t, dtls.poll_timeout());
+        }
+        if self.dtls_connected()
+            && let Some(sctp) = &self.sctp
+        {
+            t = earliest(t, sctp.poll_timeout());
+        }
+        if self.srtp.is_some() {
+            t = earliest(t, self.next_rtcp);
+        }
+        t
+    }
+
+    /// Runs the timers due at `now`: ICE checks and consent, DTLS
+    /// retransmissions, SCTP timers, RTCP.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.closed {
+            return;
+        }
+        self.ice.handle_timeout(now);
+        if let Some(dtls) = self.dtls.as_mut()
+            && dtls.poll_timeout().is_some_and(|t| t <= now)
+        {
+            dtls.handle_timeout(now);
+        }
+        self.process_dtls_events(now);
+        if self.dtls_connected()
+            && let Some(sctp) = self.sctp.as_mut()
+            && sctp.poll_timeout().is_some_and(|t| t <= now)
+        {
+            sctp.handle_timeout(now);
+        }
+        self.send_due_rtcp(now);
+        self.pump(now);
+    }
+
+    fn send_due_rtcp(&mut self, now: Instant) {
+        if self.srtp.is_none() || self.next_rtcp.is_none_or(|t| t > now) {
+            return;
+        }
+        for index in 0..self.media.sections.len() {
+            let mut buf = self.outbox.pool.take();
+            buf.resize(MAX_RTCP_LEN + 64, 0);
+            match self.media.poll_rtcp(index, now, &mut buf[..MAX_RTCP_LEN]) {
+                Ok(Some(len)) => self.protect_and_send_rtcp(now, buf, len),
+                Ok(None) => self.outbox.pool.give(buf),
+                Err(_) => {
+                    self.counters.send_failures += 1;
+                    self.outbox.pool.give(buf);
+                }
+            }
+        }
+        self.next_rtcp = self.media.next_rtcp_at(now);
+    }
+
+    fn protect_and_send_rtcp(&mut self, now: Instant, mut buf: Vec<u8>, len: usize) {
+        let Some(srtp) = self.srtp.as_mut() else {
+            self.outbox.pool.give(buf);
+            return;
+        };
+        let protected = match srtp.outbound.protect_rtcp(&mut buf, len) {
+            Ok(n) => n,
+            Err(_) => {
+                self.counters.send_failures += 1;
+                self.outbox.pool.give(buf);
+                return;
+            }
+        };
+        buf.truncate(protected);
+        match self.ice.send_data(now, &buf) {
+            Ok(route) => self.outbox.push(route.destination, route.source, buf),
+            Err(_) => {
+                self.counters.send_failures += 1;
+                self.outbox.pool.give(buf);
+            }
+        }
+    }
+
+    /// Sends one RTP packet on local stream `ssrc`: builds it (the stream's
+    /// payload type and next sequence number), accounts it, protects it and
+    /// queues it on the selected pair.
+    pub fn send_rtp(
+        &mut self,
+        now: Instant,
+        ssrc: u32,
+        payload: &[u8],
+        timestamp: u32,
+        marker: bool,
+    ) -> Result<(), MediaSendError> {
+        let Some(srtp) = self.srtp.as_mut() else {
+            return Err(MediaSendError::NotConnected);
+        };
+        let mut buf = self.outbox.pool.take();
+        let header = rtcscope_rtp::rtp::FIXED_HEADER_LEN;
+        buf.resize(header + payload.len() + srtp.profile.rtp_tag_len(), 0);
+        let result = self
+            .media
+            .build_rtp(ssrc, payload, timestamp, marker, &mut buf)
+            .and_then(|len| {
+                srtp.outbound
+                    .protect_rtp(&mut buf, len)
+                    .map(|n| (len, n))
+                    .map_err(MediaSendError::Srtp)
+            })
+            .and_then(|(len, protected)| {
+                self.ice
+                    .send_data(now, &buf[..protected])
+                    .map(|route| (len, protected, route))
+                    .map_err(MediaSendError::Ice)
+            });
+        match result {
+            Ok((len, protected, route)) => {
+                // Header and payload keep their lengths under SRTP; the tag follows.
+                self.media.commit_sent(now, &buf[..len]);
+                buf.truncate(protected);
+                self.outbox.push(route.destination, route.source, buf);
+                Ok(())
+            }
+            Err(e) => {
+                self.outbox.pool.give(buf);
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends RTCP feedback (PLI or generic NACK) about remote stream `media_ssrc`
+    /// at once (RFC 4585 immediate mode, reduced size as with `a=rtcp-rsize`).
+    pub fn send_feedback(
+        &mut self,
+        now: Instant,
+        media_ssrc: u32,
+        feedback: Feedback<'_>,
+    ) -> Result<(), MediaSendError> {
+        if self.srtp.is_none() {
+            return Err(MediaSendError::NotConnected);
+        }
+        let mut buf = self.outbox.pool.take();
+        buf.resize(MAX_RTCP_LEN + 64, 0);
+        match self
+            .media
+            .build_feedback(media_ssrc, feedback, &mut buf[..MAX_RTCP_LEN])
+        {
+            Ok(len) => {
+                self.protect_and_send_rtcp(now, buf, len);
+                Ok(())
+            }
+            Err(e) => {
+                self.outbox.pool.give(buf);
+                Err(e)
+            }
+        }
+    }
+
+    /// `createDataChannel`: the stream id. The DCEP OPEN goes out once SCTP is up.
+    pub fn create_data_channel(
+        &mut self,
+        now: Instant,
+        init: DataChannelInit,
+    ) -> Result<u16, DataChannelApiError> {
+        let id = self.sctp_mut()?.create_data_channel(init);
+        self.pump(now);
+        id.map_err(DataChannelApiError::Channel)
+    }
+
+    pub fn send_text(&mut self, now: Instant, id: u16, text: &str) -> Result<(), DataChannelApiError> {
+        let r = self.sctp_mut()?.send_text(id, text);
+        self.pump(now);
+        r.map_err(DataChannelApiError::Channel)
+    }
+
+    pub fn send_binary(
+        &mut self,
+        now: Instant,
+        id: u16,
+        data: &[u8],
+    ) -> Result<(), DataChannelApiError> {
+        let r = self.sctp_mut()?.send_binary(id, data);
+        self.pump(now);
+        r.map_err(DataChannelApiError::Channel)
+    }
+
+    pub fn close_data_channel(&mut self, now: Instant, id: u16) -> Result<(), DataChannelApiError> {
+        let r = self.sctp_mut()?.close_channel(id);
+        self.pump(now);
+        r.map_err(DataChannelApiError::Channel)
+    }
+
+    fn sctp_mut(&mut self) -> Result<&mut SctpTransport, DataChannelApiError> {
+        if self.closed {
+            return Err(DataChannelApiError::Closed);
+        }
+        self.sctp.as_mut().ok_or(DataChannelApiError::NoSctp)
+    }
+
+    /// Next datagram to send; the slice is valid until the next call.
+    pub fn poll_transmit(&mut self) -> Option<Transmit<'_>> {
+        self.recycle_lent();
+        let out = self.outbox.queue.pop_front()?;
+        self.lent_to_outbox = true;
+        let buf = self.lent.insert(out.buf);
+        Some(Transmit {
+            destination: out.destination,
+            source: out.source,
+            contents: buf.as_slice(),
+        })
+    }
+
+    /// Next event. Data-channel events come from SCTP as the application
+    /// takes them, so its flow control holds.
+    pub fn poll_event(&mut self) -> Option<BundleEvent<'_>> {
+        self.recycle_lent();
+        let Some(pending) = self.events.pop_front() else {
+            return self
+                .sctp
+                .as_mut()
+                .and_then(SctpTransport::poll_event)
+                .map(BundleEvent::DataChannel);
+        };
+        Some(match pending {
+            Pending::Ice(e) => BundleEvent::Ice(e),
+            Pending::DtlsConnected => BundleEvent::DtlsConnected,
+            Pending::DtlsClosed => BundleEvent::DtlsClosed,
+            Pending::DtlsFailed(f) => BundleEvent::DtlsFailed(f),
+            Pending::SrtpKeyingFailed(e) => BundleEvent::SrtpKeyingFailed(e),
+            Pending::Rtp(facts, buf) => {
+                self.lent_to_outbox = false;
+                let buf = self.lent.insert(buf);
+                let end = (facts.payload_offset + facts.payload_len).min(buf.len());
+                let start = facts.payload_offset.min(end);
+                BundleEvent::Rtp(ReceivedRtp {
+                    ssrc: facts.ssrc,
+                    payload_type: facts.payload_type,
+                    sequence_number: facts.sequence_number,
+                    timestamp: facts.timestamp,
+                    marker: facts.marker,
+                    payload: buf.get(start..end).unwrap_or_default(),
+                })
+            }
+        })
+    }
+
+    fn recycle_lent(&mut self) {
+        if let Some(buf) = self.lent.take() {
+            if self.lent_to_outbox {
+                self.outbox.pool.give(buf);
+            } else {
+                self.event_pool.give(buf);
+            }
+        }
+    }
+
+    /// Closes everything: DTLS close_notify goes out (drain `poll_transmit`),
+    /// then ICE stops.
+    pub fn close(&mut self, now: Instant) {
+        if self.closed {
+            return;
+        }
+        if let Some(sctp) = self.sctp.as_mut() {
+            let ids: Vec<u16> = sctp.data_channels().map(|c| c.stream_id).collect();
+            for id in ids {
+                let _ = sctp.close_channel(id);
+            }
+        }
+        self.pump(now);
+        if let Some(dtls) = self.dtls.as_mut() {
+            dtls.close();
+        }
+        self.pump(now);
+        self.ice.close(now);
+        self.srtp = None;
+        self.closed = true;
+        while let Some(event) = self.ice.poll_event() {
+            self.events.push_back(Pending::Ice(event));
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+}
