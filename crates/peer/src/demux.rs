@@ -8,12 +8,14 @@ pub enum DatagramKind {
     Stun,
     /// First byte 20..=63.
     Dtls,
+    /// First byte 64..=79: TURN ChannelData, unwrapped by the ICE layer.
+    TurnChannel,
     /// First byte 128..=191, second byte not 192..=223.
     Rtp,
     /// First byte 128..=191, second byte 192..=223 (RTCP packet types 192..223
     /// would collide with RTP payload types 64..95, which RFC 5761 forbids).
     Rtcp,
-    /// Empty, ZRTP/TURN-channel ranges, or anything else: discarded.
+    /// Empty, the ZRTP range 16..=19, or anything else: discarded.
     Unknown,
 }
 
@@ -22,6 +24,7 @@ pub fn classify(datagram: &[u8]) -> DatagramKind {
     match datagram.first() {
         Some(0..=3) => DatagramKind::Stun,
         Some(20..=63) => DatagramKind::Dtls,
+        Some(64..=79) => DatagramKind::TurnChannel,
         Some(128..=191) => match datagram.get(1) {
             Some(192..=223) => DatagramKind::Rtcp,
             Some(_) => DatagramKind::Rtp,
@@ -41,9 +44,11 @@ mod tests {
         for b in 0..=3 {
             assert_eq!(kind(b, 1), DatagramKind::Stun);
         }
-        for b in [4, 16, 19, 64, 79, 127, 192, 255] {
+        for b in [4, 16, 19, 80, 127, 192, 255] {
             assert_eq!(kind(b, 1), DatagramKind::Unknown, "first byte {b}");
         }
+        assert_eq!(kind(64, 0), DatagramKind::TurnChannel);
+        assert_eq!(kind(79, 0), DatagramKind::TurnChannel);
         assert_eq!(kind(20, 0), DatagramKind::Dtls);
         assert_eq!(kind(63, 0), DatagramKind::Dtls);
         // V=2 RTP with PT 96 / marker + PT 111 / PT 0.

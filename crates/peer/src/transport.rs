@@ -325,8 +325,7 @@ impl BundleTransport {
             self.counters.received_after_close += 1;
             return;
         }
-        let kind = classify(bytes);
-        match kind {
+        match classify(bytes) {
             DatagramKind::Unknown => {
                 self.counters.unknown_discarded += 1;
                 return;
@@ -336,12 +335,25 @@ impl BundleTransport {
                 // Discards are counted by the agent (IceStatsSnapshot::discards).
                 let _ = self.ice.handle_receive(now, from, to, bytes);
             }
-            DatagramKind::Dtls | DatagramKind::Rtp | DatagramKind::Rtcp => {
-                match self.ice.handle_receive(now, from, to, bytes) {
-                    Received::Data(_) => self.dispatch(now, kind, bytes),
-                    Received::Stun | Received::Discarded(_) => self.counters.not_from_a_pair += 1,
+            DatagramKind::Dtls
+            | DatagramKind::Rtp
+            | DatagramKind::Rtcp
+            | DatagramKind::TurnChannel => match self.ice.handle_receive(now, from, to, bytes) {
+                Received::Data { start, len, .. } => {
+                    // A TURN-relayed datagram is unwrapped: classify what it carries.
+                    let inner = start
+                        .checked_add(len)
+                        .and_then(|end| bytes.get(start..end))
+                        .unwrap_or_default();
+                    match classify(inner) {
+                        kind @ (DatagramKind::Dtls | DatagramKind::Rtp | DatagramKind::Rtcp) => {
+                            self.dispatch(now, kind, inner)
+                        }
+                        _ => self.counters.unknown_discarded += 1,
+                    }
                 }
-            }
+                Received::Stun | Received::Discarded(_) => self.counters.not_from_a_pair += 1,
+            },
         }
         self.pump(now);
     }
@@ -364,7 +376,7 @@ impl BundleTransport {
                 self.counters.rtcp_received += 1;
                 self.receive_rtcp(now, bytes);
             }
-            DatagramKind::Stun | DatagramKind::Unknown => {}
+            DatagramKind::Stun | DatagramKind::TurnChannel | DatagramKind::Unknown => {}
         }
     }
 
