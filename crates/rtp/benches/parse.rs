@@ -111,6 +111,31 @@ fn bench(c: &mut Criterion) {
             ))
         })
     });
+    let plain = {
+        let payload = [0xAB; 1100];
+        let b = RtpBuilder {
+            payload_type: 96,
+            sequence_number: 4321,
+            timestamp: 90_000,
+            ssrc: 0x1234_5678,
+            payload: &payload,
+            ..Default::default()
+        };
+        let mut out = vec![0; b.encoded_len().unwrap()];
+        b.write(&mut out).unwrap();
+        out
+    };
+    c.bench_function("rtp_parse_no_extension", |b| {
+        b.iter(|| {
+            let p = RtpPacket::parse(black_box(&plain)).unwrap();
+            black_box((
+                p.sequence_number(),
+                p.timestamp(),
+                p.ssrc(),
+                p.payload().len(),
+            ))
+        })
+    });
     c.bench_function("rtp_parse_and_find_extension", |b| {
         b.iter(|| {
             let p = RtpPacket::parse(black_box(&rtp)).unwrap();

@@ -1,7 +1,6 @@
 //! RFC 8285 header extension elements (one-byte and two-byte forms).
 
 use crate::error::RtpError;
-use crate::wire::u8_at;
 
 /// "defined by profile" value of the one-byte form.
 pub const ONE_BYTE_PROFILE: u16 = 0xBEDE;
@@ -36,15 +35,14 @@ struct Element<'a> {
     next: usize,
 }
 
-/// Next element at `pos`: `Ok(None)` at the end. Padding bytes (0) are
+/// Next element at `pos`: `Ok(None)` at the end. Padding bytes (id 0) are
 /// skipped; in the one-byte form ID 15 ends processing (RFC 8285 §4.2).
-#[inline]
+#[inline(always)]
 fn next_element(form: Form, data: &[u8], mut pos: usize) -> Result<Option<Element<'_>>, RtpError> {
     match form {
         Form::Other => Ok(None),
         Form::OneByte => {
-            while pos < data.len() {
-                let b = u8_at(data, pos);
+            while let Some(&b) = data.get(pos) {
                 let id = b >> 4;
                 if id == 0 {
                     // Padding; a non-zero length nibble is ignored, as
@@ -55,38 +53,37 @@ fn next_element(form: Form, data: &[u8], mut pos: usize) -> Result<Option<Elemen
                 if id == 15 {
                     return Ok(None);
                 }
-                let len = usize::from(b & 0x0F) + 1;
                 let start = pos + 1;
+                let end = start + usize::from(b & 0x0F) + 1;
                 let value = data
-                    .get(start..start + len)
+                    .get(start..end)
                     .ok_or(RtpError::ExtensionElementOverrun { id })?;
                 return Ok(Some(Element {
                     id,
                     value,
-                    next: start + len,
+                    next: end,
                 }));
             }
             Ok(None)
         }
         Form::TwoByte => {
-            while pos < data.len() {
-                let id = u8_at(data, pos);
+            while let Some(&id) = data.get(pos) {
                 if id == 0 {
                     pos += 1;
                     continue;
                 }
-                if pos + 1 >= data.len() {
-                    return Err(RtpError::ExtensionElementOverrun { id });
-                }
-                let len = usize::from(u8_at(data, pos + 1));
+                let len = data
+                    .get(pos + 1)
+                    .ok_or(RtpError::ExtensionElementOverrun { id })?;
                 let start = pos + 2;
+                let end = start + usize::from(*len);
                 let value = data
-                    .get(start..start + len)
+                    .get(start..end)
                     .ok_or(RtpError::ExtensionElementOverrun { id })?;
                 return Ok(Some(Element {
                     id,
                     value,
-                    next: start + len,
+                    next: end,
                 }));
             }
             Ok(None)
@@ -96,12 +93,27 @@ fn next_element(form: Form, data: &[u8], mut pos: usize) -> Result<Option<Elemen
 
 /// Walks every element once; used by the parser so that iteration over a
 /// parsed packet cannot fail.
+#[inline]
 pub(crate) fn validate(form: Form, data: &[u8]) -> Result<(), RtpError> {
     let mut pos = 0;
     while let Some(element) = next_element(form, data, pos)? {
         pos = element.next;
     }
     Ok(())
+}
+
+/// Value of the first element with `id` (a plain loop: this is on the
+/// per-packet path, e.g. for the transport-wide sequence number).
+#[inline]
+pub(crate) fn find(form: Form, data: &[u8], id: u8) -> Option<&[u8]> {
+    let mut pos = 0;
+    while let Ok(Some(element)) = next_element(form, data, pos) {
+        if element.id == id {
+            return Some(element.value);
+        }
+        pos = element.next;
+    }
+    None
 }
 
 /// Iterator over `(id, value)` header extension elements of a parsed packet.

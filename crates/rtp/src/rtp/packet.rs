@@ -1,6 +1,6 @@
 //! Zero-copy RTP packet view.
 
-use super::extension::{ExtensionIter, Form, validate};
+use super::extension::{ExtensionIter, Form, find, validate};
 use crate::error::RtpError;
 use crate::wire::u16_at;
 
@@ -16,6 +16,7 @@ pub struct RtpPacket<'a> {
     padding_len: u8,
     /// Offset of the extension block's 4-byte header, 0 when absent.
     ext_offset: usize,
+    ext_form: Form,
     sequence_number: u16,
     timestamp: u32,
     ssrc: u32,
@@ -45,6 +46,7 @@ impl<'a> RtpPacket<'a> {
             return Err(RtpError::CsrcOverrun { csrc_count });
         }
         let mut ext_offset = 0;
+        let mut ext_form = Form::Other;
         if fixed[0] & 0x10 != 0 {
             ext_offset = header_len;
             if header_len + 4 > buf.len() {
@@ -56,7 +58,8 @@ impl<'a> RtpPacket<'a> {
             let data = buf
                 .get(data_start..data_start + ext_len)
                 .ok_or(RtpError::ExtensionOverrun)?;
-            validate(Form::of(profile), data)?;
+            ext_form = Form::of(profile);
+            validate(ext_form, data)?;
             header_len = data_start + ext_len;
         }
         let mut padding_len = 0;
@@ -72,6 +75,7 @@ impl<'a> RtpPacket<'a> {
             header_len,
             padding_len,
             ext_offset,
+            ext_form,
             sequence_number: u16::from_be_bytes([fixed[2], fixed[3]]),
             timestamp: u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]),
             ssrc: u32::from_be_bytes([fixed[8], fixed[9], fixed[10], fixed[11]]),
@@ -148,13 +152,12 @@ impl<'a> RtpPacket<'a> {
 
     /// RFC 8285 elements as `(id, value)`; padding bytes are skipped.
     pub fn extensions(&self) -> ExtensionIter<'a> {
-        let form = self.extension_profile().map_or(Form::Other, Form::of);
-        ExtensionIter::new(form, self.extension_data())
+        ExtensionIter::new(self.ext_form, self.extension_data())
     }
 
     /// The value of the first extension element with this id.
     pub fn extension(&self, id: u8) -> Option<&'a [u8]> {
-        self.extensions().find(|(i, _)| *i == id).map(|(_, v)| v)
+        find(self.ext_form, self.extension_data(), id)
     }
 
     /// Fixed header + CSRCs + extension, in bytes.
