@@ -119,8 +119,9 @@ impl LocalCertificate {
         base64_der(&self.der)
     }
 
-    /// The pair dimpl wants.
-    pub(crate) fn to_dimpl(&self) -> dimpl::DtlsCertificate {
+    /// Certificate and PKCS#8 private key as dimpl takes them (for driving
+    /// dimpl directly, or persisting the certificate).
+    pub fn to_dimpl(&self) -> dimpl::DtlsCertificate {
         dimpl::DtlsCertificate {
             certificate: self.der.clone(),
             private_key: self.private_key_pkcs8.clone(),
