@@ -54,14 +54,20 @@ pub fn deterministic_interval(i: &IntervalInputs) -> Duration {
     } else {
         min
     };
-    Duration::from_secs_f64(t.max(min))
+    secs(t.max(min))
+}
+
+/// Seconds to a `Duration` without panicking on NaN, negative or huge
+/// values (clamped to [0, ~136 years]).
+fn secs(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s.clamp(0.0, f64::from(u32::MAX))).unwrap_or(Duration::ZERO)
 }
 
 /// A.7 in full: the deterministic interval times a random factor uniform
 /// in [0.5, 1.5), divided by e - 3/2. `unit_draw` is a uniform [0, 1) value.
 pub fn randomized_interval(i: &IntervalInputs, unit_draw: f64) -> Duration {
     let td = deterministic_interval(i).as_secs_f64();
-    Duration::from_secs_f64(td * (unit_draw + 0.5) / COMPENSATION)
+    secs(td * (unit_draw + 0.5) / COMPENSATION)
 }
 
 /// Schedules our compound RTCP packets.
@@ -136,7 +142,9 @@ impl RtcpTimer {
             initial: !self.sent_any,
             min_interval: self.min_interval,
         };
-        randomized_interval(&inputs, self.rng.next_f64())
+        // At least 1 us, so a caller driving time from `next_at` always
+        // makes progress even with a zero minimum.
+        randomized_interval(&inputs, self.rng.next_f64()).max(Duration::from_micros(1))
     }
 }
 

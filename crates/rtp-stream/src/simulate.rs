@@ -69,7 +69,8 @@ impl Default for SimulateConfig {
 /// Why a scenario could not run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SimulateError {
-    /// Rate 0, too many packets, or a loss outside 0..=100 %.
+    /// Rate 0, too many packets, a loss outside 0..=100 %, or an RTCP
+    /// minimum interval below 10 ms.
     InvalidConfig(&'static str),
     /// The link rejected its configuration.
     Link(ConfigError),
@@ -167,6 +168,11 @@ pub fn run(config: &SimulateConfig) -> Result<SimulateOutcome, SimulateError> {
     }
     if config.packets > MAX_PACKETS {
         return Err(SimulateError::InvalidConfig("at most 10,000,000 packets"));
+    }
+    if config.rtcp_min_interval < Duration::from_millis(10) {
+        return Err(SimulateError::InvalidConfig(
+            "RTCP minimum interval below 10 ms",
+        ));
     }
     if !(0.0..=100.0).contains(&config.loss_percent) {
         return Err(SimulateError::InvalidConfig(
@@ -270,8 +276,10 @@ pub fn run(config: &SimulateConfig) -> Result<SimulateOutcome, SimulateError> {
                     if is_rtcp(&datagram) {
                         // Malformed RTCP is counted by the session.
                         let _ = receiver.handle_rtcp(now, &datagram);
-                        let stream = &receiver.receive_streams()[0];
-                        if let Some(r) = stream.remote_sender()
+                        if let Some(r) = receiver
+                            .receive_streams()
+                            .first()
+                            .and_then(|s| s.remote_sender())
                             && r.round_trip_time_measurements > receiver_rtt.len() as u64
                         {
                             receiver_rtt.extend(r.round_trip_time);

@@ -344,23 +344,30 @@ fn thirty_thousand_packets_run_quickly() {
 }
 
 #[test]
-#[ignore = "prints a sample run for inspection"]
-fn print_sample_run() {
-    let out = simulate::run(&SimulateConfig {
-        packets: 30_000,
-        loss_percent: 5.0,
-        delay: ms(40),
-        jitter: ms(5),
-        seed: 42,
-        ..Default::default()
-    })
-    .unwrap();
-    println!("{}", simulate::summary(&out));
-    println!("{}", serde_json::to_string_pretty(&out.to_json()).unwrap());
-    for side in ["sender", "receiver"] {
-        println!(
-            "{side}: {:#?}",
-            verify_value(&out.to_json()[side]).violations
-        );
+fn invalid_scenarios_are_rejected() {
+    let bad = [
+        SimulateConfig {
+            rate_pps: 0,
+            ..Default::default()
+        },
+        SimulateConfig {
+            loss_percent: 101.0,
+            ..Default::default()
+        },
+        SimulateConfig {
+            loss_percent: f64::NAN,
+            ..Default::default()
+        },
+        SimulateConfig {
+            packets: simulate::MAX_PACKETS + 1,
+            ..Default::default()
+        },
+        SimulateConfig {
+            rtcp_min_interval: Duration::ZERO,
+            ..Default::default()
+        },
+    ];
+    for config in bad {
+        assert!(simulate::run(&config).is_err(), "{config:?}");
     }
 }
