@@ -20,12 +20,25 @@ pub struct StunServer {
     pub address: SocketAddr,
 }
 
+/// A TURN server (RFC 8656) with long-term credentials, UDP transport.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TurnServer {
+    /// The url as configured, e.g. `turn:turn.example.org:3478?transport=udp`.
+    pub url: String,
+    pub address: SocketAddr,
+    pub username: String,
+    pub password: String,
+}
+
 /// Everything the agent needs to start; timing defaults follow the RFCs.
 #[derive(Clone, Debug)]
 pub struct IceConfig {
     /// Local socket addresses; each becomes a host candidate and base.
     pub local_addresses: Vec<SocketAddr>,
     pub stun_servers: Vec<StunServer>,
+    pub turn_servers: Vec<TurnServer>,
+    /// RTCIceTransportPolicy "relay": only relay candidates are signalled and paired.
+    pub relay_only: bool,
     /// Initial role (the offerer of a full-ICE session is controlling).
     pub controlling: bool,
     pub nomination: NominationMode,
@@ -60,6 +73,8 @@ impl IceConfig {
         IceConfig {
             local_addresses,
             stun_servers: Vec::new(),
+            turn_servers: Vec::new(),
+            relay_only: false,
             controlling,
             nomination: NominationMode::Regular,
             ta: Duration::from_millis(50),

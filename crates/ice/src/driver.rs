@@ -1,7 +1,6 @@
 //! A tokio UDP driver: owns real sockets and the wall clock around the sans-IO agent.
 //!
-//! `next()` is cancel-safe (its only await point is the receive/sleep wait; sends use
-//! `try_send_to`), so several drivers can be polled from one `tokio::select!`.
+//! `next()` is cancel-safe, so several drivers can be polled from one `tokio::select!`.
 
 use std::io;
 use std::net::SocketAddr;
@@ -11,7 +10,8 @@ use std::time::Instant;
 use tokio::io::ReadBuf;
 use tokio::net::UdpSocket;
 
-use crate::{IceAgent, IceConfig, IceEvent, PairId, Received};
+use crate::stun::TransactionId;
+use crate::{Framing, IceAgent, IceConfig, IceEvent, PairId, Received, frame_datagram};
 
 /// Largest UDP payload we accept.
 const RECEIVE_BUFFER: usize = 65_536;
@@ -33,6 +33,10 @@ pub struct UdpDriver {
     sockets: Vec<(SocketAddr, UdpSocket)>,
     buffer: Box<[u8]>,
     received_len: usize,
+    /// Reused for framing relayed data (ChannelData / Send indication).
+    send_buffer: Box<[u8]>,
+    indications_sent: u64,
+    pending: Option<crate::Transmit>,
 }
 
 impl UdpDriver {
@@ -53,6 +57,9 @@ impl UdpDriver {
             sockets,
             buffer: vec![0u8; RECEIVE_BUFFER].into_boxed_slice(),
             received_len: 0,
+            send_buffer: vec![0u8; RECEIVE_BUFFER + 64].into_boxed_slice(),
+            indications_sent: 0,
+            pending: None,
         })
     }
 
@@ -69,13 +76,6 @@ impl UdpDriver {
         &self.buffer[..self.received_len]
     }
 
-    fn socket_for(&self, source: SocketAddr) -> Option<&UdpSocket> {
-        self.sockets
-            .iter()
-            .find(|(a, _)| *a == source)
-            .map(|(_, s)| s)
-    }
-
     /// Sends application data on the selected pair; a socket error is counted as
     /// packetsDiscardedOnSend and returned.
     pub fn send_data(&mut self, data: &[u8]) -> io::Result<()> {
@@ -83,8 +83,25 @@ impl UdpDriver {
             .agent
             .send_data(Instant::now(), data)
             .map_err(|e| io::Error::new(io::ErrorKind::NotConnected, e))?;
-        let result = match self.socket_for(route.source) {
-            Some(socket) => socket.try_send_to(data, route.destination).map(|_| ()),
+        let datagram: &[u8] = match route.framing {
+            Framing::None => data,
+            framing => {
+                // Send indications need a transaction id; uniqueness is all that matters.
+                self.indications_sent += 1;
+                let mut id = TransactionId::default();
+                id.0[4..].copy_from_slice(&self.indications_sent.to_be_bytes());
+                let len = frame_datagram(framing, id, data, &mut self.send_buffer)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+                &self.send_buffer[..len]
+            }
+        };
+        let socket = self
+            .sockets
+            .iter()
+            .find(|(a, _)| *a == route.source)
+            .map(|(_, s)| s);
+        let result = match socket {
+            Some(socket) => socket.try_send_to(datagram, route.destination).map(|_| ()),
             None => Err(io::Error::new(
                 io::ErrorKind::NotFound,
                 "no socket for route",
@@ -96,19 +113,30 @@ impl UdpDriver {
         result
     }
 
-    fn flush(&mut self) {
-        while let Some(t) = self.agent.poll_transmit() {
-            if let Some(socket) = self.socket_for(t.source) {
-                // A lost STUN datagram is handled by retransmission like any loss.
-                let _ = socket.try_send_to(t.contents(), t.destination);
+    /// Sends the agent's queued STUN datagrams, awaiting writability (a socket that was
+    /// just bound is not known writable until the reactor has polled it once). The datagram
+    /// being sent stays in `pending` until the send completed, so cancelling `next()` here
+    /// loses nothing: the next call sends it.
+    async fn flush(&mut self) {
+        loop {
+            if self.pending.is_none() {
+                self.pending = self.agent.poll_transmit();
             }
+            let Some(t) = &self.pending else {
+                return;
+            };
+            if let Some((_, socket)) = self.sockets.iter().find(|(a, _)| *a == t.source) {
+                // A failed STUN send is like a lost packet: retransmission covers it.
+                let _ = socket.send_to(t.contents(), t.destination).await;
+            }
+            self.pending = None;
         }
     }
 
     /// Runs the agent until it has an event or application data for the caller.
     pub async fn next(&mut self) -> io::Result<DriverEvent> {
         loop {
-            self.flush();
+            self.flush().await;
             if let Some(event) = self.agent.poll_event() {
                 return Ok(DriverEvent::Ice(event));
             }
@@ -145,9 +173,11 @@ impl UdpDriver {
                     let (local, from, len) = received?;
                     let now = Instant::now();
                     match self.agent.handle_receive(now, from, local, &self.buffer[..len]) {
-                        Received::Data(pair) => {
+                        Received::Data { pair, start, len } => {
+                            // Move the payload to the front so `received()` is one slice.
+                            self.buffer.copy_within(start..start + len, 0);
                             self.received_len = len;
-                            self.flush();
+                            self.flush().await;
                             return Ok(DriverEvent::Data { pair, len });
                         }
                         Received::Stun | Received::Discarded(_) => {}

@@ -19,11 +19,11 @@ pub mod stats;
 pub mod stun;
 
 pub use agent::{
-    DiscardReason, IceAgent, IceEvent, IceRole, IceTransportState, MAX_STUN_MESSAGE, Received,
-    RemoteError, Route, SendError, Transmit,
+    DiscardReason, Framing, IceAgent, IceEvent, IceRole, IceTransportState, MAX_STUN_MESSAGE,
+    MAX_TRANSMIT, Received, RemoteError, Route, SendError, Transmit, frame_datagram,
 };
 pub use candidate::{Candidate, CandidateId, CandidateType, RemoteCandidate};
-pub use config::{IceConfig, NominationMode, StunServer};
+pub use config::{IceConfig, NominationMode, StunServer, TurnServer};
 pub use pair::{PairId, PairState};
 pub use report::{PairTrafficCounting, ReportOptions};
 pub use stats::{IceStatsSnapshot, PairCounters};

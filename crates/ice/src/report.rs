@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use rtcscope_stats::{
     EpochClock, RTCIceCandidatePairStats, RTCIceCandidateStats, RTCIceCandidateType, RTCIceRole,
-    RTCIceServerStats, RTCIceTransportState, RTCStats, RTCStatsIceCandidatePairState,
-    RTCStatsReport, RTCTransportStats,
+    RTCIceServerStats, RTCIceServerTransportProtocol, RTCIceTransportState, RTCStats,
+    RTCStatsIceCandidatePairState, RTCStatsReport, RTCTransportStats,
 };
 
 use crate::candidate::CandidateType;
@@ -162,7 +162,8 @@ impl IceStatsSnapshot {
             related_address: related.map(|a| a.ip().to_string()),
             related_port: related.map(|a| i32::from(a.port())),
             url: if remote { None } else { c.url.clone() },
-            relay_protocol: None,
+            relay_protocol: (!remote && c.kind == CandidateType::Relay)
+                .then_some(RTCIceServerTransportProtocol::Udp),
             tcp_type: None,
             username_fragment: (!hidden && !c.username_fragment.is_empty())
                 .then(|| c.username_fragment.clone()),

@@ -10,7 +10,7 @@ use crate::pair::{Pair, PairId, PairState};
 
 impl IceAgent {
     /// Pairs a new local host candidate with every remote candidate of its family.
-    pub(crate) fn pair_new_local(&mut self, local: CandidateId) {
+    pub(crate) fn pair_new_local(&mut self, now: Instant, local: CandidateId) {
         // Only the current generations pair up (an ICE restart keeps the old selected
         // pair's candidates around, but they form no new pairs).
         let remote_generation = self.remote_generation;
@@ -21,12 +21,12 @@ impl IceAgent {
             .map(|c| c.id)
             .collect();
         for remote in remotes {
-            self.add_pair(local, remote);
+            self.add_pair(now, local, remote);
         }
     }
 
     /// Pairs a new remote candidate with every local host candidate of its family.
-    pub(crate) fn pair_new_remote(&mut self, remote: CandidateId) {
+    pub(crate) fn pair_new_remote(&mut self, now: Instant, remote: CandidateId) {
         let locals: Vec<CandidateId> = self
             .local_candidates
             .iter()
@@ -35,14 +35,19 @@ impl IceAgent {
             .map(|c| c.id)
             .collect();
         for local in locals {
-            self.add_pair(local, remote);
+            self.add_pair(now, local, remote);
         }
     }
 
     /// Forms one pair unless it would be redundant (same base and remote address as an
     /// existing pair: RFC 8445 §6.1.2.4 pruning) or over the cap. Server-reflexive and
     /// peer-reflexive local candidates are never paired: they are replaced by their base.
-    pub(crate) fn add_pair(&mut self, local: CandidateId, remote: CandidateId) -> Option<PairId> {
+    pub(crate) fn add_pair(
+        &mut self,
+        now: Instant,
+        local: CandidateId,
+        remote: CandidateId,
+    ) -> Option<PairId> {
         let l = self.local_candidates.iter().find(|c| c.id == local)?;
         let r = self.remote_candidates.iter().find(|c| c.id == remote)?;
         if l.address.is_ipv4() != r.address.is_ipv4() {
@@ -61,6 +66,7 @@ impl IceAgent {
         let foundation = format!("{}:{}", l.foundation, r.foundation);
         let (local_base, remote_address) = (l.base, r.address);
         let (local_priority, remote_priority) = (l.priority, r.priority);
+        let local_is_relay = l.kind == CandidateType::Relay;
         // RFC 8838 §10: a new pair is Waiting unless a pair of its foundation is already
         // being checked (then Frozen, unfrozen when that one completes).
         let busy = self.pairs.iter().any(|p| {
@@ -91,7 +97,11 @@ impl IceAgent {
             counters: Default::default(),
         };
         pair.recompute_priority(self.controlling);
+        let relayed = local_is_relay.then_some(local_base);
         self.pairs.push(pair);
+        if let Some(relayed) = relayed {
+            self.ensure_channel(now, relayed, remote_address);
+        }
         Some(id)
     }
 
@@ -222,6 +232,11 @@ impl IceAgent {
                             s.stats.total_requests_sent += 1;
                         }
                     }
+                    TxKind::Turn { allocation, .. } => {
+                        if let Some(a) = self.allocations.get_mut(allocation) {
+                            a.stats.total_requests_sent += 1;
+                        }
+                    }
                     TxKind::Consent { .. } => {}
                 }
                 i += 1;
@@ -241,6 +256,10 @@ impl IceAgent {
                         }
                     }
                     TxKind::ServerBinding { .. } => self.check_gathering_complete(),
+                    TxKind::Turn {
+                        allocation,
+                        request,
+                    } => self.on_turn_timeout(allocation, request),
                     TxKind::Consent { .. } => {}
                 }
             }

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use super::relay::Unwrapped;
 use super::{DiscardReason, IceAgent, Received, TxKind};
 use crate::candidate::{Candidate, CandidateId, CandidateType, candidate_priority};
 use crate::pair::{PairId, PairState};
@@ -22,6 +23,34 @@ impl IceAgent {
         if self.closed {
             return Received::Discarded(DiscardReason::UnknownSource);
         }
+        if self.is_turn_server(from, to) {
+            match self.unwrap_relayed(from, to, datagram) {
+                // A peer's datagram relayed to us: handle it as received on the relayed
+                // address (one level only: relayed traffic is never unwrapped again).
+                Unwrapped::Relayed {
+                    peer,
+                    relayed,
+                    payload,
+                } => {
+                    if self.is_turn_server(peer, relayed) {
+                        return self.discard(DiscardReason::UnknownSource);
+                    }
+                    let offset = payload.as_ptr() as usize - datagram.as_ptr() as usize;
+                    return match self.handle_receive(now, peer, relayed, payload) {
+                        Received::Data { pair, start, len } => Received::Data {
+                            pair,
+                            start: start + offset,
+                            len,
+                        },
+                        other => other,
+                    };
+                }
+                Unwrapped::Malformed => {
+                    return self.discard(DiscardReason::Malformed(stun::StunError::NotStun));
+                }
+                Unwrapped::NotRelayed => {}
+            }
+        }
         if !stun::looks_like_stun(datagram) {
             return self.receive_data(now, from, to, datagram.len());
         }
@@ -32,7 +61,7 @@ impl IceAgent {
                 return Received::Discarded(DiscardReason::Malformed(e));
             }
         };
-        if msg.method != METHOD_BINDING {
+        if msg.method != METHOD_BINDING && !self.is_turn_server(from, to) {
             self.discards.unsupported_method += 1;
             return Received::Discarded(DiscardReason::UnsupportedMethod);
         }
@@ -75,7 +104,11 @@ impl IceAgent {
         }
         self.transport_counters.packets_received += 1;
         self.transport_counters.bytes_received += len as u64;
-        Received::Data(pair_id)
+        Received::Data {
+            pair: pair_id,
+            start: 0,
+            len,
+        }
     }
 
     fn count_stun_received(&mut self, pair: PairId, len: usize, now: Instant) {
@@ -140,7 +173,9 @@ impl IceAgent {
         let Some(local_id) = self
             .local_candidates
             .iter()
-            .filter(|c| c.kind == CandidateType::Host && c.base == to)
+            .filter(|c| {
+                matches!(c.kind, CandidateType::Host | CandidateType::Relay) && c.base == to
+            })
             .max_by_key(|c| c.generation)
             .map(|c| c.id)
         else {
@@ -175,7 +210,7 @@ impl IceAgent {
                 None
             }
         };
-        let pair = remote_id.and_then(|r| self.add_pair(local_id, r));
+        let pair = remote_id.and_then(|r| self.add_pair(now, local_id, r));
         if let Some(pair) = pair {
             self.count_stun_received(pair, msg.raw().len(), now);
             if let Some(p) = self.pair_mut(pair) {
@@ -285,6 +320,15 @@ impl IceAgent {
                     now.saturating_duration_since(last_sent),
                 );
                 self.check_gathering_complete();
+                Received::Stun
+            }
+            TxKind::Turn {
+                allocation,
+                request,
+            } => {
+                self.transactions.remove(index);
+                let rtt = now.saturating_duration_since(last_sent);
+                self.on_turn_response(now, allocation, request, msg, rtt);
                 Received::Stun
             }
             TxKind::Check { pair, .. } | TxKind::Consent { pair } => {

@@ -3,6 +3,7 @@
 mod checks;
 mod inbound;
 mod outbound;
+mod relay;
 mod snapshot;
 mod state;
 
@@ -21,7 +22,9 @@ use crate::rng::Rng;
 use crate::stats::{DiscardCounters, IceServerSnapshot, TransportCounters};
 use crate::stun::TransactionId;
 
-pub use outbound::{MAX_STUN_MESSAGE, Transmit};
+pub use outbound::{MAX_STUN_MESSAGE, MAX_TRANSMIT, Transmit};
+use relay::{Allocation, TurnRequest};
+pub use relay::{Framing, frame_datagram};
 
 /// The agent's role (RTCIceRole).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -86,8 +89,14 @@ pub enum IceEvent {
 pub enum Received {
     /// STUN for the agent; nothing for the application.
     Stun,
-    /// Application data (DTLS, RTP, ...) that arrived on this pair.
-    Data(PairId),
+    /// Application data (DTLS, RTP, ...) that arrived on `pair`; it is
+    /// `datagram[start..start + len]` (not the whole datagram when a TURN server relayed
+    /// it).
+    Data {
+        pair: PairId,
+        start: usize,
+        len: usize,
+    },
     /// Dropped and counted; see `IceStatsSnapshot::discards`.
     Discarded(DiscardReason),
 }
@@ -109,8 +118,12 @@ pub enum DiscardReason {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Route {
     pub pair: PairId,
+    /// Local socket to send from.
     pub source: SocketAddr,
+    /// Where the UDP datagram goes (the TURN server for a relayed pair).
     pub destination: SocketAddr,
+    /// How the payload must be framed (`frame_datagram`); `Framing::None` off relays.
+    pub framing: Framing,
 }
 
 /// Why `send_data` refused.
@@ -171,6 +184,10 @@ pub(crate) enum TxKind {
         server: usize,
         base: SocketAddr,
     },
+    Turn {
+        allocation: usize,
+        request: TurnRequest,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -211,6 +228,7 @@ pub struct IceAgent {
     pub(crate) triggered: VecDeque<PairId>,
     pub(crate) transactions: Vec<Transaction>,
     pub(crate) servers: Vec<ServerState>,
+    pub(crate) allocations: Vec<Allocation>,
     pub(crate) gathering_complete: bool,
     pub(crate) remote_end_of_candidates: bool,
     pub(crate) next_pacing: Option<Instant>,
@@ -268,6 +286,7 @@ impl IceAgent {
             triggered: VecDeque::new(),
             transactions: Vec::new(),
             servers,
+            allocations: Vec::new(),
             gathering_complete: false,
             remote_end_of_candidates: false,
             next_pacing: None,
@@ -298,6 +317,21 @@ impl IceAgent {
     /// paced by Ta.
     fn gather(&mut self, now: Instant) {
         let addresses = self.config.local_addresses.clone();
+        if self.allocations.is_empty() {
+            self.start_allocations(now);
+        } else {
+            // ICE restart: the allocations stay, their relayed addresses become candidates
+            // of the new generation.
+            for index in 0..self.allocations.len() {
+                if let Some(relayed) = self.allocations[index].relayed {
+                    self.add_relay_candidate(now, index, relayed, None);
+                }
+            }
+        }
+        if self.config.relay_only {
+            self.check_gathering_complete();
+            return;
+        }
         for (index, address) in addresses.iter().enumerate() {
             let local_preference =
                 65535u16.saturating_sub(u16::try_from(index).unwrap_or(u16::MAX));
@@ -317,7 +351,7 @@ impl IceAgent {
             };
             self.local_candidates.push(candidate.clone());
             self.events.push_back(IceEvent::LocalCandidate(candidate));
-            self.pair_new_local(id);
+            self.pair_new_local(now, id);
         }
         for server in 0..self.servers.len() {
             for base in &addresses {
@@ -333,10 +367,16 @@ impl IceAgent {
         if self.gathering_complete {
             return;
         }
-        let pending = self
-            .transactions
-            .iter()
-            .any(|t| matches!(t.kind, TxKind::ServerBinding { .. }));
+        let pending = self.transactions.iter().any(|t| {
+            matches!(
+                t.kind,
+                TxKind::ServerBinding { .. }
+                    | TxKind::Turn {
+                        request: TurnRequest::Allocate,
+                        ..
+                    }
+            )
+        });
         if !pending {
             self.gathering_complete = true;
             self.events.push_back(IceEvent::GatheringComplete);
@@ -482,7 +522,7 @@ impl IceAgent {
             url: None,
             generation: remote_generation,
         });
-        self.pair_new_remote(id);
+        self.pair_new_remote(now, id);
         self.schedule_pacing(now);
         self.update_state(now);
         Ok(id)
@@ -564,6 +604,7 @@ impl IceAgent {
             consider(Some(t.deadline));
         }
         consider(self.next_consent_check);
+        consider(self.relay_deadline());
         if let Some(last) = self.last_consent
             && !self.consent_expired
         {
@@ -592,6 +633,7 @@ impl IceAgent {
         }
         self.maybe_nominate(now);
         self.consent_tick(now);
+        self.relay_timers(now);
         self.update_state(now);
     }
 
@@ -609,10 +651,20 @@ impl IceAgent {
         pair.counters.data_packets_sent += 1;
         pair.counters.data_bytes_sent += data.len() as u64;
         pair.counters.last_data_sent = Some(now);
-        let route = Route {
-            pair: id,
-            source: pair.local_base,
-            destination: pair.remote_address,
+        let (local, remote) = (pair.local_base, pair.remote_address);
+        let route = match self.relay_route(local, remote) {
+            Some((source, destination, framing)) => Route {
+                pair: id,
+                source,
+                destination,
+                framing,
+            },
+            None => Route {
+                pair: id,
+                source: local,
+                destination: remote,
+                framing: Framing::None,
+            },
         };
         self.transport_counters.packets_sent += 1;
         self.transport_counters.bytes_sent += data.len() as u64;
@@ -685,7 +737,7 @@ impl IceAgent {
             TxKind::Check { pair, .. } | TxKind::Consent { pair } => {
                 Some(pair) == keep.map(|k| k.0)
             }
-            TxKind::ServerBinding { .. } => true,
+            TxKind::ServerBinding { .. } | TxKind::Turn { .. } => true,
         });
         self.triggered.clear();
     }

@@ -11,6 +11,8 @@ use crate::stun::{Class, METHOD_BINDING, MessageWriter, StunError, TransactionId
 /// Largest STUN message the agent writes: header, USERNAME of two 256-char ufrags, PRIORITY,
 /// ICE-CONTROLLING, USE-CANDIDATE, MESSAGE-INTEGRITY and FINGERPRINT fit.
 pub const MAX_STUN_MESSAGE: usize = 640;
+/// Capacity of a `Transmit`: a STUN message plus the Send-indication wrapping of a relay.
+pub const MAX_TRANSMIT: usize = MAX_STUN_MESSAGE + 64;
 
 /// One datagram for the driver to send. The bytes live inline so queueing a STUN
 /// message does not allocate.
@@ -19,7 +21,7 @@ pub struct Transmit {
     pub source: SocketAddr,
     pub destination: SocketAddr,
     len: usize,
-    buf: [u8; MAX_STUN_MESSAGE],
+    buf: [u8; MAX_TRANSMIT],
 }
 
 impl Transmit {
@@ -54,12 +56,25 @@ impl IceAgent {
         if bytes.len() > MAX_STUN_MESSAGE {
             return;
         }
-        let mut buf = [0u8; MAX_STUN_MESSAGE];
-        buf[..bytes.len()].copy_from_slice(bytes);
+        let mut buf = [0u8; MAX_TRANSMIT];
+        // From a relayed address: frame for the TURN server and send from the base.
+        let (source, destination, len) = match self.relay_route(source, destination) {
+            Some((base, server, framing)) => {
+                let id = self.new_transaction_id();
+                match super::relay::frame_datagram(framing, id, bytes, &mut buf) {
+                    Ok(len) => (base, server, len),
+                    Err(_) => return,
+                }
+            }
+            None => {
+                buf[..bytes.len()].copy_from_slice(bytes);
+                (source, destination, bytes.len())
+            }
+        };
         self.transmits.push_back(Transmit {
             source,
             destination,
-            len: bytes.len(),
+            len,
             buf,
         });
     }

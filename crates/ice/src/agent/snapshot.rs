@@ -38,7 +38,12 @@ impl IceAgent {
             pairs,
             local_candidates: candidates(&self.local_candidates, false),
             remote_candidates: candidates(&self.remote_candidates, true),
-            ice_servers: self.servers.iter().map(|s| s.stats.clone()).collect(),
+            ice_servers: self
+                .servers
+                .iter()
+                .map(|s| s.stats.clone())
+                .chain(self.allocations.iter().map(|a| a.stats.clone()))
+                .collect(),
             transport: IceTransportSnapshot {
                 role: self.role(),
                 local_username_fragment: self.local_credentials.ufrag.clone(),

@@ -36,6 +36,13 @@ pub struct StunMessage<'a> {
     pub ice_controlled: Option<u64>,
     pub error_code: Option<ErrorCodeAttr<'a>>,
     pub software: Option<&'a [u8]>,
+    pub xor_relayed_address: Option<SocketAddr>,
+    pub xor_peer_address: Option<SocketAddr>,
+    pub data: Option<&'a [u8]>,
+    pub lifetime: Option<u32>,
+    pub realm: Option<&'a [u8]>,
+    pub nonce: Option<&'a [u8]>,
+    pub channel_number: Option<u16>,
     /// Offset of the MESSAGE-INTEGRITY attribute header within `raw`.
     integrity_offset: Option<usize>,
     pub has_fingerprint: bool,
@@ -78,6 +85,13 @@ impl<'a> StunMessage<'a> {
             ice_controlled: None,
             error_code: None,
             software: None,
+            xor_relayed_address: None,
+            xor_peer_address: None,
+            data: None,
+            lifetime: None,
+            realm: None,
+            nonce: None,
+            channel_number: None,
             integrity_offset: None,
             has_fingerprint: false,
             unknown_comprehension_required: None,
@@ -172,6 +186,37 @@ impl<'a> StunMessage<'a> {
                     code: class * 100 + number,
                     reason: &value[4..],
                 });
+            }
+            attr::XOR_RELAYED_ADDRESS => {
+                self.xor_relayed_address =
+                    Some(decode_xor_address(value, &self.transaction_id, attr_type)?);
+            }
+            attr::XOR_PEER_ADDRESS => {
+                self.xor_peer_address =
+                    Some(decode_xor_address(value, &self.transaction_id, attr_type)?);
+            }
+            attr::DATA => self.data = Some(value),
+            attr::LIFETIME => {
+                let bytes: [u8; 4] = value.try_into().map_err(|_| bad_len)?;
+                self.lifetime = Some(u32::from_be_bytes(bytes));
+            }
+            attr::REALM => {
+                if value.len() > 763 {
+                    return Err(bad_len);
+                }
+                self.realm = Some(value);
+            }
+            attr::NONCE => {
+                if value.len() > 763 {
+                    return Err(bad_len);
+                }
+                self.nonce = Some(value);
+            }
+            attr::CHANNEL_NUMBER => {
+                if value.len() != 4 {
+                    return Err(bad_len);
+                }
+                self.channel_number = Some(u16::from_be_bytes([value[0], value[1]]));
             }
             attr::SOFTWARE => {
                 if value.len() > 763 {

@@ -36,7 +36,29 @@ pub mod attr {
     pub const FINGERPRINT: u16 = 0x8028;
     pub const ICE_CONTROLLED: u16 = 0x8029;
     pub const ICE_CONTROLLING: u16 = 0x802A;
+    // TURN (RFC 8656 §18).
+    pub const CHANNEL_NUMBER: u16 = 0x000C;
+    pub const LIFETIME: u16 = 0x000D;
+    pub const XOR_PEER_ADDRESS: u16 = 0x0012;
+    pub const DATA: u16 = 0x0013;
+    pub const REALM: u16 = 0x0014;
+    pub const NONCE: u16 = 0x0015;
+    pub const XOR_RELAYED_ADDRESS: u16 = 0x0016;
+    pub const REQUESTED_TRANSPORT: u16 = 0x0019;
 }
+
+/// TURN methods (RFC 8656 §17).
+pub mod turn_method {
+    pub const ALLOCATE: u16 = 0x003;
+    pub const REFRESH: u16 = 0x004;
+    pub const SEND: u16 = 0x006;
+    pub const DATA: u16 = 0x007;
+    pub const CREATE_PERMISSION: u16 = 0x008;
+    pub const CHANNEL_BIND: u16 = 0x009;
+}
+
+/// ERROR-CODE: stale nonce (RFC 8489 §9.2.5).
+pub const ERROR_STALE_NONCE: u16 = 438;
 
 /// ERROR-CODE value of an ICE role conflict (RFC 8445 §7.3.1.1).
 pub const ERROR_ROLE_CONFLICT: u16 = 487;

@@ -133,6 +133,11 @@ impl<'b> MessageWriter<'b> {
 
     /// XOR-MAPPED-ADDRESS for IPv4 or IPv6.
     pub fn xor_mapped_address(&mut self, address: SocketAddr) -> Result<(), StunError> {
+        self.xor_address(attr::XOR_MAPPED_ADDRESS, address)
+    }
+
+    /// Any XOR-encoded address attribute (XOR-MAPPED/-PEER/-RELAYED-ADDRESS).
+    pub fn xor_address(&mut self, attr_type: u16, address: SocketAddr) -> Result<(), StunError> {
         let cookie = MAGIC_COOKIE.to_be_bytes();
         let port = address.port() ^ (MAGIC_COOKIE >> 16) as u16;
         let mut value = [0u8; 20];
@@ -143,7 +148,7 @@ impl<'b> MessageWriter<'b> {
                 for (i, b) in ip.octets().iter().enumerate() {
                     value[4 + i] = b ^ cookie[i];
                 }
-                self.attribute(attr::XOR_MAPPED_ADDRESS, &value[..8])
+                self.attribute(attr_type, &value[..8])
             }
             IpAddr::V6(ip) => {
                 value[1] = 0x02;
@@ -153,7 +158,7 @@ impl<'b> MessageWriter<'b> {
                 for (i, b) in ip.octets().iter().enumerate() {
                     value[4 + i] = b ^ mask[i];
                 }
-                self.attribute(attr::XOR_MAPPED_ADDRESS, &value)
+                self.attribute(attr_type, &value)
             }
         }
     }

@@ -213,7 +213,7 @@ impl Sim {
         while let Some((side, d)) = self.path.poll_receive(self.now) {
             let now = self.now;
             let r = self.agent(side).handle_receive(now, d.from, d.to, &d.bytes);
-            if matches!(r, Received::Data(_)) {
+            if matches!(r, Received::Data { .. }) {
                 match side {
                     Side::A => self.data_a.push(r),
                     Side::B => self.data_b.push(r),
