@@ -142,10 +142,7 @@ impl MediaEngine {
                 Some(s) => s.ssrc,
                 None => {
                     receive_only += 1;
-                    config
-                        .rtcp
-                        .receive_only_ssrc
-                        .wrapping_add(receive_only - 1)
+                    config.rtcp.receive_only_ssrc.wrapping_add(receive_only - 1)
                 }
             };
             let mut session = Session::new(

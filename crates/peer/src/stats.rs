@@ -11,8 +11,7 @@ use rtcscope_rtp_stream::snapshot::{
 };
 use rtcscope_sctp::PeerConnectionCounts;
 use rtcscope_stats::{
-    EpochClock, MediaKind, RTCCodecStats, RTCDtlsTransportState, RTCStatsReport,
-    RTCTransportStats,
+    EpochClock, MediaKind, RTCCodecStats, RTCDtlsTransportState, RTCStatsReport, RTCTransportStats,
 };
 
 use crate::transport::BundleTransport;
@@ -92,7 +91,9 @@ impl BundleTransport {
         let counts = self
             .sctp
             .as_ref()
-            .map_or(PeerConnectionCounts::default(), |s| s.peer_connection_counts());
+            .map_or(PeerConnectionCounts::default(), |s| {
+                s.peer_connection_counts()
+            });
         report.insert(counts.to_stats(PEER_CONNECTION_ID, timestamp));
         if let Some(sctp) = &self.sctp {
             for channel in sctp.data_channel_stats(timestamp) {

@@ -183,7 +183,11 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
 impl BundleTransport {
     /// Builds the transport. `epoch` anchors the NTP clock of RTCP (sender
     /// reports, RRTR) to wall time.
-    pub fn new(config: BundleConfig, now: Instant, epoch: &EpochClock) -> Result<Self, ConfigError> {
+    pub fn new(
+        config: BundleConfig,
+        now: Instant,
+        epoch: &EpochClock,
+    ) -> Result<Self, ConfigError> {
         let anchor = epoch.anchor();
         let unix = Duration::from_secs_f64((epoch.unix_ms(anchor) / 1000.0).max(0.0));
         let media = MediaEngine::new(&config, NtpClock::from_unix(anchor, unix))?;
@@ -700,7 +704,12 @@ impl BundleTransport {
         id.map_err(DataChannelApiError::Channel)
     }
 
-    pub fn send_text(&mut self, now: Instant, id: u16, text: &str) -> Result<(), DataChannelApiError> {
+    pub fn send_text(
+        &mut self,
+        now: Instant,
+        id: u16,
+        text: &str,
+    ) -> Result<(), DataChannelApiError> {
         let r = self.sctp_mut()?.send_text(id, text);
         self.pump(now);
         r.map_err(DataChannelApiError::Channel)
