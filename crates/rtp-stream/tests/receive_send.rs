@@ -482,3 +482,104 @@ fn hostile_input_is_an_error_or_a_counted_discard() {
         .sum();
     assert_eq!(dlrr_items, 16);
 }
+
+#[test]
+fn send_side_counts_rtx_send_delay_and_feedback() {
+    let t0 = Instant::now();
+    let mut a = Session::new(
+        SessionConfig {
+            rtcp_ssrc: MEDIA,
+            cname: "a".into(),
+            rrtr: false,
+            rtcp_min_interval: Duration::from_secs(1),
+            session_bandwidth_bps: 1_000_000,
+            seed: 1,
+        },
+        NtpClock::new(t0, NtpTime::from_parts(100, 0)),
+    );
+    a.set_send_stream(SendConfig {
+        ssrc: MEDIA,
+        clock_rate: 90_000,
+        kind: MediaKind::Video,
+        rtx_ssrc: Some(RTX),
+    });
+    // Two media packets handed over 3 ms and 1 ms before they left, one
+    // RTX retransmission (OSN + 500 original bytes) that waited 2 ms.
+    let media = rtp(MEDIA, 1, 0, &[0; 500], 0);
+    a.on_rtp_sent(t0 + ms(3), t0, &RtpPacket::parse(&media).unwrap());
+    let media = rtp(MEDIA, 2, 3000, &[0; 500], 4);
+    a.on_rtp_sent(t0 + ms(5), t0 + ms(4), &RtpPacket::parse(&media).unwrap());
+    let mut rtx_payload = vec![0, 1];
+    rtx_payload.extend_from_slice(&[0; 500]);
+    let rtx = rtp(RTX, 77, 0, &rtx_payload, 0);
+    a.on_rtp_sent(t0 + ms(10), t0 + ms(8), &RtpPacket::parse(&rtx).unwrap());
+    let c = *a.send_stream().unwrap().counters();
+    assert_eq!((c.packets_sent, c.bytes_sent), (3, 1500));
+    assert_eq!(c.header_bytes_sent, 12 + (12 + 4) + (12 + 2));
+    assert_eq!(
+        (c.retransmitted_packets_sent, c.retransmitted_bytes_sent),
+        (1, 500)
+    );
+    assert_eq!(c.total_packet_send_delay, ms(6));
+    // The SR counts only the media SSRC's packets and octets.
+    assert_eq!((c.media_packets_sent, c.media_octets_sent), (2, 1000));
+
+    // Feedback from the receiver: 2 NACKs, 1 PLI, 1 FIR naming us, 1 FIR
+    // and 1 PLI for someone else.
+    let mut buf = [0u8; 512];
+    let mut compound = CompoundBuilder::new(&mut buf);
+    compound
+        .push(&rtcscope_rtp::rtcp::ReceiverReportBuilder {
+            ssrc: 9,
+            report_blocks: &[],
+        })
+        .unwrap();
+    for _ in 0..2 {
+        compound
+            .push(&rtcscope_rtp::rtcp::NackBuilder {
+                sender_ssrc: 9,
+                media_ssrc: MEDIA,
+                lost: &[1, 2],
+            })
+            .unwrap();
+    }
+    for media_ssrc in [MEDIA, 1234] {
+        compound
+            .push(&rtcscope_rtp::rtcp::Pli {
+                sender_ssrc: 9,
+                media_ssrc,
+            })
+            .unwrap();
+    }
+    for ssrc in [MEDIA, 1234] {
+        compound
+            .push(&rtcscope_rtp::rtcp::FirBuilder {
+                sender_ssrc: 9,
+                entries: &[rtcscope_rtp::rtcp::FirEntry { ssrc, seq_nr: 1 }],
+            })
+            .unwrap();
+    }
+    let len = compound.finish();
+    a.handle_rtcp(t0 + ms(20), &buf[..len]).unwrap();
+    let c = *a.send_stream().unwrap().counters();
+    assert_eq!((c.nack_received, c.pli_received, c.fir_received), (2, 1, 1));
+
+    let epoch = EpochClock::new(t0, 1.7e12);
+    let ids = StreamIds {
+        id: "OT01V1",
+        transport_id: "T01",
+        codec_id: "COT01_96",
+        pair_id: "RIV1",
+    };
+    let out =
+        snapshot::outbound_rtp(a.send_stream().unwrap(), &ids, None, &epoch, t0 + ms(30)).unwrap();
+    assert_eq!(out.rtx_ssrc, Some(RTX));
+    assert_eq!(out.retransmitted_packets_sent, Some(1));
+    assert_eq!(out.total_packet_send_delay, Some(0.006));
+    assert_eq!(out.nack_count, Some(2));
+    let video = out.media.video().unwrap();
+    assert_eq!((video.pli_count, video.fir_count), (Some(1), Some(1)));
+    // An RR without report blocks creates no remote-inbound-rtp.
+    assert!(snapshot::remote_inbound_rtp(a.send_stream().unwrap(), &ids, &epoch).is_none());
+    assert_eq!(out.remote_id, None);
+}

@@ -371,3 +371,30 @@ fn invalid_scenarios_are_rejected() {
         assert!(simulate::run(&config).is_err(), "{config:?}");
     }
 }
+
+#[test]
+fn rtcp_interval_follows_rfc3550_with_a_1_s_minimum() {
+    // No loss: every SR arrives. RFC 3550 A.7 with the 1 s minimum (the
+    // bandwidth term is far smaller at 100 kB/s): intervals are
+    // U[0.5, 1.5) s / (e - 3/2), mean 1/1.21828 = 0.8208 s (the first one
+    // half that).
+    let out = simulate::run(&SimulateConfig {
+        packets: 30_000,
+        seed: 8,
+        ..Default::default()
+    })
+    .unwrap();
+    let remote_out = out
+        .receiver
+        .all::<RTCRemoteOutboundRtpStreamStats>()
+        .next()
+        .unwrap();
+    let reports = remote_out.reports_sent.unwrap() as f64;
+    let expected = out.simulated.as_secs_f64() / (1.0 / (std::f64::consts::E - 1.5));
+    // Each interval has sd 0.2887 / 1.21828 = 0.237 s, so the count over
+    // ~370 intervals has sd ~ sqrt(370) * 0.237 / 0.8208 = 5.6; 5 sd = 28.
+    assert!(
+        (reports - expected).abs() < 28.0,
+        "{reports} SRs vs {expected}"
+    );
+}
