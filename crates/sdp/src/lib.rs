@@ -1,0 +1,54 @@
+//! SDP for rtcscope: webrtc-sdp parses, [`SessionDescription`] is our typed
+//! model, [`SessionDescription::to_sdp`] writes it the way Chrome does, and
+//! JSEP offer/answer (RFC 8829) are pure functions: [`create_offer`],
+//! [`create_answer`] and [`negotiated_transport`].
+
+mod answer;
+mod candidate;
+mod error;
+mod h264;
+pub mod limits;
+mod local;
+mod model;
+mod offer;
+mod parse;
+mod transport;
+mod write;
+
+pub use answer::{RemoteOffer, create_answer};
+pub use candidate::{Candidate, CandidateAddress, CandidateTransport, CandidateType, TcpType};
+pub use error::{NegotiationError, SdpError};
+pub use h264::{H264Profile, ProfileLevelId};
+pub use local::{LocalCapabilities, LocalConfig, LocalTrack, MediaCapabilities, OfferedSection};
+pub use model::{
+    Codec, Direction, Extmap, Fingerprint, FmtpParameter, HashAlgorithm, IceCredentials, MediaKind,
+    MediaSection, Msid, MsidSemantic, Protocol, RtcpFeedback, SctpParameters, SdpType,
+    SessionDescription, Setup, SsrcDescription,
+};
+pub use offer::create_offer;
+pub use transport::{
+    DtlsRole, NegotiatedMedia, NegotiatedSctp, NegotiatedTransport, RemoteSsrc,
+    negotiated_transport,
+};
+
+/// RTP header extension URIs Chrome offers and we negotiate.
+pub mod extensions {
+    pub const SDES_MID: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
+    pub const ABS_SEND_TIME: &str = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
+    pub const TRANSPORT_WIDE_CC: &str =
+        "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+    pub const SSRC_AUDIO_LEVEL: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+}
+
+impl SessionDescription {
+    /// Parses and validates `text` as a description of type `sdp_type`
+    /// (a rollback carries no text and yields the empty description).
+    pub fn parse(sdp_type: SdpType, text: &str) -> Result<SessionDescription, SdpError> {
+        parse::parse(sdp_type, text)
+    }
+
+    /// The SDP text, CRLF line endings, in libwebrtc's attribute order.
+    pub fn to_sdp(&self) -> String {
+        write::write(self)
+    }
+}
