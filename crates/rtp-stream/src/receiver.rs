@@ -186,9 +186,16 @@ impl ReceiveStream {
         self.remote.as_ref()
     }
 
-    /// True once the stream counts packets (inbound-rtp exists).
+    /// True once the stream counts packets (inbound-rtp exists): after A.1
+    /// validated the source, so the object never shows a packet count that
+    /// a failed probation run would have to take back.
     pub fn has_received(&self) -> bool {
-        self.counters.packets_received > 0 || self.pending.packets > 0
+        self.counters.packets_received > 0
+    }
+
+    /// Packets held in the current A.1 probation run (not yet counted).
+    pub fn packets_in_probation(&self) -> u64 {
+        self.pending.packets
     }
 
     /// Accounts one RTP packet that arrived at `now` on any of this
