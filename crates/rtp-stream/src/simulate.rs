@@ -50,6 +50,9 @@ pub struct SimulateConfig {
     pub seed: u64,
     /// Fixed minimum RTCP interval.
     pub rtcp_min_interval: Duration,
+    /// Also take both reports every this often (like a page polling
+    /// getStats()) into [`SimulateOutcome::timeline`]; `None` = final only.
+    pub snapshot_interval: Option<Duration>,
 }
 
 impl Default for SimulateConfig {
@@ -62,6 +65,7 @@ impl Default for SimulateConfig {
             jitter: Duration::ZERO,
             seed: 1,
             rtcp_min_interval: Duration::from_secs(1),
+            snapshot_interval: None,
         }
     }
 }
@@ -70,7 +74,7 @@ impl Default for SimulateConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SimulateError {
     /// Rate 0, too many packets, a loss outside 0..=100 %, or an RTCP
-    /// minimum interval below 10 ms.
+    /// minimum or snapshot interval below 10 ms.
     InvalidConfig(&'static str),
     /// The link rejected its configuration.
     Link(ConfigError),
@@ -122,6 +126,8 @@ pub struct SimulateOutcome {
     pub receiver_rtt_samples: Vec<Duration>,
     /// Simulated time from the first packet to the final snapshot.
     pub simulated: Duration,
+    /// (sender, receiver) reports every `snapshot_interval`, oldest first.
+    pub timeline: Vec<(RTCStatsReport, RTCStatsReport)>,
 }
 
 impl SimulateOutcome {
@@ -168,6 +174,14 @@ pub fn run(config: &SimulateConfig) -> Result<SimulateOutcome, SimulateError> {
     }
     if config.packets > MAX_PACKETS {
         return Err(SimulateError::InvalidConfig("at most 10,000,000 packets"));
+    }
+    if config
+        .snapshot_interval
+        .is_some_and(|i| i < Duration::from_millis(10))
+    {
+        return Err(SimulateError::InvalidConfig(
+            "snapshot interval below 10 ms",
+        ));
     }
     if config.rtcp_min_interval < Duration::from_millis(10) {
         return Err(SimulateError::InvalidConfig(
@@ -265,6 +279,12 @@ pub fn run(config: &SimulateConfig) -> Result<SimulateOutcome, SimulateError> {
     let mut sender_wire = WireCounters::default();
     let mut receiver_wire = WireCounters::default();
     let mut now = t0;
+    let reporter = Reporter {
+        sender_epoch,
+        receiver_epoch,
+    };
+    let mut timeline = Vec::new();
+    let mut next_snapshot = config.snapshot_interval.map(|i| t0 + i);
 
     loop {
         // 1. Deliveries due now.
@@ -313,6 +333,12 @@ pub fn run(config: &SimulateConfig) -> Result<SimulateOutcome, SimulateError> {
         }
         if now >= end {
             break;
+        }
+        if let (Some(at), Some(every)) = (next_snapshot, config.snapshot_interval)
+            && at <= now
+        {
+            timeline.push(reporter.reports(&sender, &receiver, &sender_wire, &receiver_wire, now));
+            next_snapshot = Some(at + every);
         }
         // 2. Media packets due now.
         while next_packet < config.packets && send_time(next_packet) <= now {
@@ -369,54 +395,8 @@ pub fn run(config: &SimulateConfig) -> Result<SimulateOutcome, SimulateError> {
         now = next.max(now);
     }
 
-    let [out_id, ri_id, in_id, ro_id, cot_id, cit_id] = ids_for(SENDER_SSRC);
-    let mut sender_report = RTCStatsReport::new();
-    if let Some(stream) = sender.send_stream() {
-        let ids = StreamIds {
-            id: &out_id,
-            transport_id: TRANSPORT_ID,
-            codec_id: &cot_id,
-            pair_id: &ri_id,
-        };
-        if let Some(o) = snapshot::outbound_rtp(stream, &ids, Some("0"), &sender_epoch, now) {
-            sender_report.insert(o);
-        }
-        let remote_ids = StreamIds {
-            id: &ri_id,
-            pair_id: &out_id,
-            ..ids
-        };
-        if let Some(r) = snapshot::remote_inbound_rtp(stream, &remote_ids, &sender_epoch) {
-            sender_report.insert(r);
-        }
-    }
-    sender_report.insert(transport(&sender_wire, sender_epoch.unix_ms(now)));
-    sender_report.insert(codec(&cot_id, sender_epoch.unix_ms(now)));
-
-    let mut receiver_report = RTCStatsReport::new();
-    if let Some(stream) = receiver.receive_streams().first() {
-        let ids = StreamIds {
-            id: &in_id,
-            transport_id: TRANSPORT_ID,
-            codec_id: &cit_id,
-            pair_id: &ro_id,
-        };
-        let track = "rtcscope-simulated-video";
-        if let Some(i) = snapshot::inbound_rtp(stream, &ids, track, Some("0"), &receiver_epoch, now)
-        {
-            receiver_report.insert(i);
-        }
-        let remote_ids = StreamIds {
-            id: &ro_id,
-            pair_id: &in_id,
-            ..ids
-        };
-        if let Some(r) = snapshot::remote_outbound_rtp(stream, &remote_ids, &receiver_epoch) {
-            receiver_report.insert(r);
-        }
-    }
-    receiver_report.insert(transport(&receiver_wire, receiver_epoch.unix_ms(now)));
-    receiver_report.insert(codec(&cit_id, receiver_epoch.unix_ms(now)));
+    let (sender_report, receiver_report) =
+        reporter.reports(&sender, &receiver, &sender_wire, &receiver_wire, now);
 
     Ok(SimulateOutcome {
         config: config.clone(),
@@ -429,7 +409,78 @@ pub fn run(config: &SimulateConfig) -> Result<SimulateOutcome, SimulateError> {
         sender_rtt_samples: sender_rtt,
         receiver_rtt_samples: receiver_rtt,
         simulated: now - t0,
+        timeline,
     })
+}
+
+/// Builds both sides' reports from the sessions' state.
+struct Reporter {
+    sender_epoch: EpochClock,
+    receiver_epoch: EpochClock,
+}
+
+impl Reporter {
+    fn reports(
+        &self,
+        sender: &Session,
+        receiver: &Session,
+        sender_wire: &WireCounters,
+        receiver_wire: &WireCounters,
+        now: Instant,
+    ) -> (RTCStatsReport, RTCStatsReport) {
+        let [out_id, ri_id, in_id, ro_id, cot_id, cit_id] = ids_for(SENDER_SSRC);
+        let sender_epoch = &self.sender_epoch;
+        let receiver_epoch = &self.receiver_epoch;
+        let mut sender_report = RTCStatsReport::new();
+        if let Some(stream) = sender.send_stream() {
+            let ids = StreamIds {
+                id: &out_id,
+                transport_id: TRANSPORT_ID,
+                codec_id: &cot_id,
+                pair_id: &ri_id,
+            };
+            if let Some(o) = snapshot::outbound_rtp(stream, &ids, Some("0"), sender_epoch, now) {
+                sender_report.insert(o);
+            }
+            let remote_ids = StreamIds {
+                id: &ri_id,
+                pair_id: &out_id,
+                ..ids
+            };
+            if let Some(r) = snapshot::remote_inbound_rtp(stream, &remote_ids, sender_epoch) {
+                sender_report.insert(r);
+            }
+        }
+        sender_report.insert(transport(sender_wire, sender_epoch.unix_ms(now)));
+        sender_report.insert(codec(&cot_id, sender_epoch.unix_ms(now)));
+
+        let mut receiver_report = RTCStatsReport::new();
+        if let Some(stream) = receiver.receive_streams().first() {
+            let ids = StreamIds {
+                id: &in_id,
+                transport_id: TRANSPORT_ID,
+                codec_id: &cit_id,
+                pair_id: &ro_id,
+            };
+            let track = "rtcscope-simulated-video";
+            if let Some(i) =
+                snapshot::inbound_rtp(stream, &ids, track, Some("0"), receiver_epoch, now)
+            {
+                receiver_report.insert(i);
+            }
+            let remote_ids = StreamIds {
+                id: &ro_id,
+                pair_id: &in_id,
+                ..ids
+            };
+            if let Some(r) = snapshot::remote_outbound_rtp(stream, &remote_ids, receiver_epoch) {
+                receiver_report.insert(r);
+            }
+        }
+        receiver_report.insert(transport(receiver_wire, receiver_epoch.unix_ms(now)));
+        receiver_report.insert(codec(&cit_id, receiver_epoch.unix_ms(now)));
+        (sender_report, receiver_report)
+    }
 }
 
 /// The simulated transport. No ICE/DTLS runs in the simulation; it stands

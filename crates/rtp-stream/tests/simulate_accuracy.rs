@@ -398,3 +398,47 @@ fn rtcp_interval_follows_rfc3550_with_a_1_s_minimum() {
         "{reports} SRs vs {expected}"
     );
 }
+
+#[test]
+fn stats_polled_every_second_never_go_backwards() {
+    use rtcscope_stats::verify::SequenceVerifier;
+    let out = simulate::run(&SimulateConfig {
+        packets: 3000,
+        loss_percent: 5.0,
+        delay: ms(30),
+        jitter: ms(15),
+        seed: 21,
+        snapshot_interval: Some(ms(1000)),
+        ..Default::default()
+    })
+    .unwrap();
+    // 30 s of media + tail, one snapshot per second.
+    assert!(out.timeline.len() >= 30, "{}", out.timeline.len());
+    let mut sender_seq = SequenceVerifier::new();
+    let mut receiver_seq = SequenceVerifier::new();
+    let mut prev_received = 0;
+    for (k, (sender, receiver)) in out.timeline.iter().enumerate() {
+        let v = sender_seq.push(&serde_json::Value::Object(sender.to_json_object()));
+        assert!(v.passes(false), "sender snapshot {k}: {:#?}", v.violations);
+        let v = receiver_seq.push(&serde_json::Value::Object(receiver.to_json_object()));
+        assert!(
+            v.passes(false),
+            "receiver snapshot {k}: {:#?}",
+            v.violations
+        );
+        if let Some(i) = receiver.all::<RTCInboundRtpStreamStats>().next() {
+            let received = i.packets_received.unwrap();
+            assert!(received >= prev_received);
+            prev_received = received;
+        }
+    }
+    // The first snapshot (t = 1 s) already has inbound-rtp; remote objects
+    // appear once their RTCP arrived and then stay.
+    let (_, first_receiver) = &out.timeline[0];
+    assert_eq!(first_receiver.all::<RTCInboundRtpStreamStats>().count(), 1);
+    let (last_sender, _) = out.timeline.last().unwrap();
+    assert_eq!(
+        last_sender.all::<RTCRemoteInboundRtpStreamStats>().count(),
+        1
+    );
+}
