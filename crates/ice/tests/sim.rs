@@ -680,3 +680,114 @@ fn close_stops_everything() {
     assert!(sim.a.send_data(now, b"x").is_err());
     assert!(sim.a.poll_transmit().is_none());
 }
+
+#[test]
+fn relay_candidates_through_an_emulated_turn_server() {
+    use rtcscope_ice::{CandidateType, Framing, TurnServer};
+    let turn_addr = addr("198.51.100.9:3478");
+    let mut a = config(A_ADDR, true, 37);
+    a.turn_servers.push(TurnServer {
+        url: "turn:198.51.100.9:3478?transport=udp".to_string(),
+        address: turn_addr,
+        username: "alice".to_string(),
+        password: "relay-pass".to_string(),
+    });
+    a.relay_only = true;
+    let mut sim = Sim::new(a, config(B_ADDR, false, 38), delay(20));
+    sim.turn = Some(common::turn_emu::TurnEmu::new(
+        turn_addr,
+        "alice",
+        "relay-pass",
+    ));
+    let ok = sim.run_until(Duration::from_secs(5), |s| s.both_connected());
+    if !ok {
+        for r in &sim.wire {
+            eprintln!(
+                "{:?} {} -> {} {} {:?}",
+                r.sender,
+                r.from,
+                r.to,
+                r.len,
+                r.stun.map(|s| (s.0, s.3))
+            );
+        }
+        eprintln!("{:?}\n{:?}", sim.events_a, sim.a.stats().pairs);
+    }
+    assert!(ok);
+
+    let s = sim.a.stats();
+    assert!(
+        s.local_candidates
+            .iter()
+            .all(|c| c.candidate.kind == CandidateType::Relay)
+    );
+    let relay = &s.local_candidates[0].candidate;
+    assert_eq!(relay.address, addr("198.51.100.9:50000"));
+    assert_eq!(relay.related_address, Some(addr(A_ADDR)));
+    assert_eq!(
+        relay.url.as_deref(),
+        Some("turn:198.51.100.9:3478?transport=udp")
+    );
+    // Allocate (401), Allocate (signed), ChannelBind: all answered.
+    assert_eq!(s.ice_servers[0].total_requests_sent, 3);
+    assert_eq!(s.ice_servers[0].total_responses_received, 3);
+    assert_eq!(
+        sim.turn.as_ref().unwrap().answered,
+        vec![0x003, 0x003, 0x009]
+    );
+    // B sees A only at the relayed address.
+    let sb = sim.b.stats();
+    assert_eq!(sb.pairs.len(), 1);
+    assert_eq!(
+        sb.remote_candidates[0].candidate.address,
+        addr("198.51.100.9:50000")
+    );
+    // A → TURN → B is one 20 ms link, B → relayed address → A another.
+    sim.run_for(Duration::from_secs(6));
+    let pa = &sim.a.stats().pairs[0];
+    assert_eq!(
+        pa.counters.current_round_trip_time,
+        Some(Duration::from_millis(40))
+    );
+
+    // Data both ways through the channel.
+    let payload = *b"\x80relayed";
+    let route = sim.a.send_data(sim.now, &payload).unwrap();
+    assert_eq!(route.destination, turn_addr);
+    let Framing::ChannelData(number) = route.framing else {
+        panic!("channel is bound: {:?}", route.framing);
+    };
+    let mut framed = [0u8; 64];
+    let n = rtcscope_ice::frame_datagram(route.framing, Default::default(), &payload, &mut framed)
+        .unwrap();
+    assert_eq!(&framed[..2], &number.to_be_bytes());
+    sim.put_on_wire(
+        Side::A,
+        route.source,
+        route.destination,
+        framed[..n].to_vec(),
+    );
+    let route_b = sim.b.send_data(sim.now, b"\x80back").unwrap();
+    assert_eq!(route_b.destination, addr("198.51.100.9:50000"));
+    sim.put_on_wire(
+        Side::B,
+        route_b.source,
+        route_b.destination,
+        b"\x80back".to_vec(),
+    );
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(sim.data_b.len(), 1);
+    assert_eq!(sim.data_a.len(), 1);
+    // A got the ChannelData; the payload is located inside it.
+    assert!(matches!(
+        sim.data_a[0],
+        Received::Data {
+            start: 4,
+            len: 5,
+            ..
+        }
+    ));
+    let pa = &sim.a.stats().pairs[0];
+    assert_eq!(pa.counters.data_packets_received, 1);
+    assert_eq!(pa.counters.data_bytes_received, 5);
+}

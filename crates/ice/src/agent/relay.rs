@@ -358,6 +358,7 @@ impl IceAgent {
         self.local_candidates.push(candidate.clone());
         self.events.push_back(IceEvent::LocalCandidate(candidate));
         self.pair_new_local(now, id);
+        self.schedule_pacing(now);
     }
 
     /// The allocation whose relayed address is `relayed`.

@@ -11,6 +11,8 @@ use rtcscope_ice::{
 };
 use rtcscope_netsim::{LinkConfig, Path, Side};
 
+pub mod turn_emu;
+
 #[derive(Clone, Debug)]
 pub struct Datagram {
     pub from: SocketAddr,
@@ -50,6 +52,17 @@ pub struct Sim {
     /// STUN-server emulation: datagrams to this address get a Binding success response
     /// with `stun_server_mapped` as XOR-MAPPED-ADDRESS.
     pub stun_server: Option<(SocketAddr, SocketAddr)>,
+    /// Emulated TURN server next to the link (see `turn_emu.rs`).
+    pub turn: Option<turn_emu::TurnEmu>,
+    /// A's socket addresses (relay-only agents have no host candidates to look at).
+    pub a_addresses: Vec<SocketAddr>,
+}
+
+pub fn other(side: Side) -> Side {
+    match side {
+        Side::A => Side::B,
+        Side::B => Side::A,
+    }
 }
 
 pub const A_ADDR: &str = "10.0.0.1:5000";
@@ -68,6 +81,7 @@ pub fn config(local: &str, controlling: bool, seed: u8) -> IceConfig {
 impl Sim {
     pub fn new(a: IceConfig, b: IceConfig, link: LinkConfig) -> Sim {
         let start = Instant::now();
+        let a_addresses = a.local_addresses.clone();
         let a = IceAgent::new(a, start);
         let b = IceAgent::new(b, start);
         let mut sim = Sim {
@@ -84,6 +98,8 @@ impl Sim {
             data_a: Vec::new(),
             data_b: Vec::new(),
             stun_server: None,
+            turn: None,
+            a_addresses,
         };
         sim.exchange_credentials();
         sim
@@ -179,6 +195,30 @@ impl Sim {
                 Side::B => Side::A,
             };
             let _ = self.path.link_from(back).send(self.now, reply, len);
+            return;
+        }
+        if let Some(turn) = self.turn.as_mut()
+            && let Some(outputs) = turn.handle(from, to, &bytes)
+        {
+            // The TURN server sits right next to the sender: its answers to the client go
+            // back over the reverse link, relayed datagrams onward over the sender's link.
+            self.wire.push(record);
+            for out in outputs {
+                // The link that delivers to the side owning the destination address.
+                let a_owns = self.a.local_candidates().iter().any(|c| c.base == out.to)
+                    || self.a_addresses.contains(&out.to);
+                let link = if a_owns { Side::B } else { Side::A };
+                let len = out.bytes.len();
+                let _ = self.path.link_from(link).send(
+                    self.now,
+                    Datagram {
+                        from: out.from,
+                        to: out.to,
+                        bytes: out.bytes,
+                    },
+                    len,
+                );
+            }
             return;
         }
         if !self.blackhole {
