@@ -81,7 +81,7 @@ impl TurnEmu {
         bytes: &[u8],
     ) -> Option<Vec<Output>> {
         if to == self.server {
-            return Some(self.from_client(from, bytes));
+            return Some(self.handle_client_datagram(from, bytes));
         }
         let index = self.allocations.iter().position(|a| a.relayed == to)?;
         let a = &self.allocations[index];
@@ -114,7 +114,7 @@ impl TurnEmu {
         }])
     }
 
-    fn from_client(&mut self, client: SocketAddr, bytes: &[u8]) -> Vec<Output> {
+    fn handle_client_datagram(&mut self, client: SocketAddr, bytes: &[u8]) -> Vec<Output> {
         let allocation = self.allocations.iter().position(|a| a.client == client);
         // ChannelData from the client.
         if bytes.first().is_some_and(|b| (0x40..=0x4F).contains(b)) {
@@ -165,7 +165,7 @@ impl TurnEmu {
                 false,
             );
             self.answered.push(msg.method);
-            return vec![self.to_client(client, bytes)];
+            return vec![self.answer(client, bytes)];
         }
         assert!(
             msg.verify_integrity(&self.key()),
@@ -215,10 +215,10 @@ impl TurnEmu {
             other => panic!("unexpected TURN method {other:#x}"),
         };
         self.answered.push(msg.method);
-        vec![self.to_client(client, bytes)]
+        vec![self.answer(client, bytes)]
     }
 
-    fn to_client(&self, client: SocketAddr, bytes: Vec<u8>) -> Output {
+    fn answer(&self, client: SocketAddr, bytes: Vec<u8>) -> Output {
         Output {
             from: self.server,
             to: client,
