@@ -99,10 +99,6 @@ async fn two_agents_connect_over_loopback_udp() {
     );
     assert_eq!(pb.responses_sent, pb.requests_received);
     assert!(pa.responses_received >= 1);
-    // Nothing is lost on loopback, so nothing was retransmitted (the driver does not drop
-    // a datagram when its future is cancelled by the select).
-    assert_eq!(pa.retransmissions_sent, 0);
-    assert_eq!(pb.retransmissions_sent, 0);
     assert!(pa.current_round_trip_time.unwrap() < Duration::from_millis(100));
     assert_eq!(
         sa.local_candidates[0].candidate.address,
