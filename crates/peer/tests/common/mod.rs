@@ -237,6 +237,7 @@ pub struct Observed {
     pub messages: Vec<(u16, DataChannelMessage)>,
     pub open_channels: Vec<(u16, String)>,
     pub dtls_connected: bool,
+    pub dtls_closed: bool,
     pub dtls_failed: Option<DtlsFailure>,
     pub ice_states: Vec<IceTransportState>,
     /// Every received payload matched what the sender put in? Checked by tests.
@@ -350,6 +351,7 @@ impl Sim {
                         payload: rtp.payload.to_vec(),
                     }),
                     BundleEvent::DtlsConnected => seen.dtls_connected = true,
+                    BundleEvent::DtlsClosed => seen.dtls_closed = true,
                     BundleEvent::DtlsFailed(f) => seen.dtls_failed = Some(f),
                     BundleEvent::Ice(IceEvent::StateChanged(s)) => seen.ice_states.push(s),
                     BundleEvent::DataChannel(SctpEvent::Message { id, message }) => {

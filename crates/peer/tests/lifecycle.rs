@@ -1,0 +1,123 @@
+//! Feedback, unsignaled SSRCs and close, over rtcscope-netsim.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use rtcscope_peer::stats::{inbound_rtp_id, outbound_rtp_id, remote_inbound_rtp_id};
+use rtcscope_peer::{Feedback, LocalStreamConfig, MediaSendError};
+use rtcscope_stats::{
+    InboundRtpMedia, MediaKind, OutboundRtpMedia, RTCInboundRtpStreamStats,
+    RTCOutboundRtpStreamStats, RTCTransportStats,
+};
+
+#[test]
+fn pli_and_nack_are_sent_and_counted_on_both_sides() {
+    let mut sim = Sim::new(lossy_link(0.0, Duration::from_millis(10)), false);
+    sim.connect(Duration::from_secs(5));
+    for i in 0..20 {
+        let now = sim.now;
+        sim.a
+            .send_rtp(now, A_VIDEO, &payload(A_VIDEO, i, 500), i * 3000, true)
+            .unwrap();
+        sim.run_for(Duration::from_millis(33));
+    }
+    let now = sim.now;
+    sim.b.send_feedback(now, A_VIDEO, Feedback::Pli).unwrap();
+    sim.b.send_feedback(now, A_VIDEO, Feedback::Pli).unwrap();
+    sim.b
+        .send_feedback(now, A_VIDEO, Feedback::Nack(&[3, 4, 9]))
+        .unwrap();
+    assert_eq!(
+        sim.b.send_feedback(now, 0xDEAD, Feedback::Pli),
+        Err(MediaSendError::UnknownSsrc(0xDEAD))
+    );
+    sim.run_for(Duration::from_millis(100));
+    let (ra, rb) = sim.verified_stats();
+    let out: &RTCOutboundRtpStreamStats = ra
+        .get_as(&outbound_rtp_id(MediaKind::Video, A_VIDEO))
+        .unwrap();
+    let inb: &RTCInboundRtpStreamStats = rb
+        .get_as(&inbound_rtp_id(MediaKind::Video, A_VIDEO))
+        .unwrap();
+    assert_eq!(out.nack_count, Some(1));
+    assert_eq!(inb.nack_count, Some(1));
+    let OutboundRtpMedia::Video(v) = &out.media else {
+        panic!("video")
+    };
+    assert_eq!(v.pli_count, Some(2));
+    let InboundRtpMedia::Video(v) = &inb.media else {
+        panic!("video")
+    };
+    assert_eq!(v.pli_count, Some(2));
+}
+
+#[test]
+fn unsignaled_ssrcs_are_accepted_up_to_the_cap_and_counted_beyond() {
+    const EXTRA_1: u32 = 0x0A00_0010;
+    const EXTRA_2: u32 = 0x0A00_0011;
+    let (mut a, mut b) = configs(addr(A_ADDR), addr(B_ADDR), false);
+    for (ssrc, mid) in [(EXTRA_1, "2"), (EXTRA_2, "3")] {
+        a.local_streams.push(LocalStreamConfig {
+            ssrc,
+            rtx_ssrc: None,
+            payload_type: OPUS,
+            kind: MediaKind::Audio,
+            mid: mid.into(),
+        });
+    }
+    b.max_unsignaled_ssrcs = 1;
+    let mut sim = Sim::with_configs(a, b, lossy_link(0.0, Duration::from_millis(10)));
+    sim.connect(Duration::from_secs(5));
+    const N: u32 = 120;
+    for i in 0..N {
+        let now = sim.now;
+        for ssrc in [EXTRA_1, EXTRA_2] {
+            sim.a
+                .send_rtp(now, ssrc, &payload(ssrc, i, 100), i * 960, false)
+                .unwrap();
+        }
+        sim.run_for(Duration::from_millis(20));
+    }
+    sim.run_for(Duration::from_secs(2));
+    let (ra, rb) = sim.verified_stats();
+    let counters = sim.b.media_counters();
+    assert_eq!(counters.unsignaled_ssrcs_accepted, 1);
+    assert_eq!(counters.rtp_unknown_ssrc_dropped, u64::from(N));
+    let got: Vec<_> = sim.seen_b.rtp.iter().map(|r| r.ssrc).collect();
+    assert_eq!(got, vec![EXTRA_1; N as usize]);
+    let inb: &RTCInboundRtpStreamStats = rb
+        .get_as(&inbound_rtp_id(MediaKind::Audio, EXTRA_1))
+        .unwrap();
+    assert_eq!(inb.packets_received, Some(u64::from(N)));
+    assert_eq!(inb.track_identifier, format!("unsignaled-{EXTRA_1}"));
+    assert!(!rb.has(&inbound_rtp_id(MediaKind::Audio, EXTRA_2)));
+    // B reports on the stream it accepted, so A learns the remote view of it.
+    assert!(ra.has(&remote_inbound_rtp_id(MediaKind::Audio, EXTRA_1)));
+    assert!(!ra.has(&remote_inbound_rtp_id(MediaKind::Audio, EXTRA_2)));
+}
+
+#[test]
+fn close_sends_close_notify_and_stops_everything() {
+    let mut sim = Sim::new(lossy_link(0.0, Duration::from_millis(10)), true);
+    sim.connect(Duration::from_secs(5));
+    sim.verified_stats();
+    let now = sim.now;
+    sim.a.close(now);
+    sim.run_for(Duration::from_millis(100));
+    assert!(sim.seen_b.dtls_closed);
+    assert!(sim.a.is_closed() && sim.a.poll_timeout().is_none());
+    assert_eq!(
+        sim.a.send_rtp(sim.now, A_AUDIO, &[1, 2, 3], 0, false),
+        Err(MediaSendError::NotConnected)
+    );
+    let (ra, rb) = sim.verified_stats();
+    for r in [&ra, &rb] {
+        let t: &RTCTransportStats = r.get_as("T01").unwrap();
+        assert_eq!(t.dtls_state.as_str(), "closed");
+    }
+    let t: &RTCTransportStats = ra.get_as("T01").unwrap();
+    assert_eq!(t.ice_state.map(|s| s.as_str()), Some("closed"));
+}
