@@ -1,0 +1,9 @@
+//! Media layer of rtcscope: synthetic sources, codecs and RTP payload formats.
+//!
+//! Everything here is sans-IO: callers hand in frames, samples and payloads and get the
+//! same back, with no clocks or threads inside.
+
+pub mod frame;
+pub mod source;
+
+pub use frame::I420Frame;

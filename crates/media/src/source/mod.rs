@@ -1,0 +1,8 @@
+//! Synthetic media sources that need no capture device.
+
+pub mod audio;
+pub mod digits;
+pub mod video;
+
+pub use audio::SpeechLikeSource;
+pub use video::TestPatternSource;
