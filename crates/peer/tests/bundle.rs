@@ -208,6 +208,22 @@ fn connects_exchanges_media_and_data_both_ways_with_exact_stats() {
         assert!(t.remote_certificate_id.is_some());
         assert!(selected_pair(r).nominated == Some(true));
     }
+    // Transport and selected-pair counters = what went over the wire (STUN excluded).
+    for (r, side) in [(&ra, 0), (&rb, 1)] {
+        let t: &RTCTransportStats = r.get_as("T01").unwrap();
+        let (sent, sent_bytes) = sim.data_sent[side];
+        let (received, received_bytes) = sim.data_delivered[side];
+        assert_eq!(t.packets_sent, Some(sent));
+        assert_eq!(t.bytes_sent, Some(sent_bytes));
+        assert_eq!(t.packets_received, Some(received));
+        assert_eq!(t.bytes_received, Some(received_bytes));
+        let pair = selected_pair(r);
+        assert_eq!(pair.packets_sent, Some(sent));
+        assert_eq!(pair.bytes_received, Some(received_bytes));
+        println!(
+            "side {side}: {sent} datagrams / {sent_bytes} bytes sent, {received} / {received_bytes} received"
+        );
+    }
     assert_eq!(sim.a.counters().unknown_discarded, 0);
     assert_eq!(sim.b.counters().srtp_rejected, 0);
     println!("{} reports per side verified", sim.reports);

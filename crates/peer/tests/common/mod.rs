@@ -254,6 +254,10 @@ pub struct Sim {
     pub seen_a: Observed,
     pub seen_b: Observed,
     pub wire_rtp: Vec<WireRtp>,
+    /// Non-STUN datagrams and bytes each side put on the wire ([A, B]).
+    pub data_sent: [(u64, u64); 2],
+    /// Non-STUN datagrams and bytes delivered to each side ([A, B]).
+    pub data_delivered: [(u64, u64); 2],
     pub verifier_a: SequenceVerifier,
     pub verifier_b: SequenceVerifier,
     pub reports: usize,
@@ -294,6 +298,8 @@ impl Sim {
             seen_a: Observed::default(),
             seen_b: Observed::default(),
             wire_rtp: Vec::new(),
+            data_sent: [(0, 0); 2],
+            data_delivered: [(0, 0); 2],
             verifier_a: SequenceVerifier::new(),
             verifier_b: SequenceVerifier::new(),
             reports: 0,
@@ -313,6 +319,11 @@ impl Sim {
                     bytes: t.contents.to_vec(),
                 };
                 let len = datagram.bytes.len();
+                if classify(&datagram.bytes) != DatagramKind::Stun {
+                    let c = &mut self.data_sent[side as usize];
+                    c.0 += 1;
+                    c.1 += len as u64;
+                }
                 let rtp = (classify(&datagram.bytes) == DatagramKind::Rtp).then(|| {
                     let b = &datagram.bytes;
                     (
@@ -371,6 +382,11 @@ impl Sim {
         loop {
             self.flush();
             while let Some((side, d)) = self.path.poll_receive(self.now) {
+                if classify(&d.bytes) != DatagramKind::Stun {
+                    let c = &mut self.data_delivered[side as usize];
+                    c.0 += 1;
+                    c.1 += d.bytes.len() as u64;
+                }
                 match side {
                     Side::A => self.a.handle_receive(self.now, d.from, d.to, &d.bytes),
                     Side::B => self.b.handle_receive(self.now, d.from, d.to, &d.bytes),
