@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! RFC 8839 candidate lines in Chrome's format: parsed field by field and
 //! written back byte for byte.
 

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! A Chrome offer written by hand in Chrome's exact layout (audio with
 //! opus/red/G722/PCMU/PCMA/CN/telephone-event, video with VP8/VP9/AV1/H.264 in
 //! several profiles each with RTX plus red/ulpfec, a data channel) is parsed

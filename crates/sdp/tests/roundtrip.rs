@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! Our generated offer: Chrome's layout line by line, and a round trip through
 //! webrtc-sdp back into the same model; then our own answerer against it.
 
