@@ -250,24 +250,39 @@ fn expected_loss(wire: &[WireRtp], sender: Side, ssrc: u32) -> (i64, u64) {
 
 #[test]
 fn packets_lost_equals_what_the_link_dropped_at_5_percent() {
-    let mut sim = Sim::new(lossy_link(0.05, Duration::from_millis(20)), false);
+    let mut sim = Sim::new(lossy_link(0.05, Duration::from_millis(20)), true);
     sim.connect(Duration::from_secs(30));
+    let now = sim.now;
+    let chat = sim
+        .a
+        .create_data_channel(now, DataChannelInit::new("lossy"))
+        .unwrap();
+    let mut sent = Vec::new();
     for i in 0..PACKETS {
         let now = sim.now;
         send_media(&mut sim.a, now, A_AUDIO, A_VIDEO, i);
         send_media(&mut sim.b, now, B_AUDIO, B_VIDEO, i);
+        // Reliable, ordered messages survive the loss (SCTP retransmits).
+        if i % 25 == 0 && sim.seen_a.open_channels.len() == 1 {
+            let text = format!("message {i}");
+            sim.a.send_text(now, chat, &text).unwrap();
+            sent.push(DataChannelMessage::Text(text));
+        }
         sim.run_for(Duration::from_millis(20));
         if i % 100 == 0 {
             sim.verified_stats();
         }
     }
-    sim.run_for(Duration::from_secs(1));
+    sim.run_for(Duration::from_secs(5));
+    let got: Vec<_> = sim.seen_b.messages.iter().map(|(_, m)| m.clone()).collect();
+    assert!(sent.len() >= 15, "{}", sent.len());
+    assert_eq!(got, sent);
     let (ra, rb) = sim.verified_stats();
-    for (sender, rx, kind, ssrc) in [
-        (Side::A, &rb, MediaKind::Audio, A_AUDIO),
-        (Side::A, &rb, MediaKind::Video, A_VIDEO),
-        (Side::B, &ra, MediaKind::Audio, B_AUDIO),
-        (Side::B, &ra, MediaKind::Video, B_VIDEO),
+    for (sender, tx, rx, kind, ssrc) in [
+        (Side::A, &ra, &rb, MediaKind::Audio, A_AUDIO),
+        (Side::A, &ra, &rb, MediaKind::Video, A_VIDEO),
+        (Side::B, &rb, &ra, MediaKind::Audio, B_AUDIO),
+        (Side::B, &rb, &ra, MediaKind::Video, B_VIDEO),
     ] {
         let (lost, received) = expected_loss(&sim.wire_rtp, sender, ssrc);
         let inb = inbound(rx, kind, ssrc);
@@ -279,6 +294,10 @@ fn packets_lost_equals_what_the_link_dropped_at_5_percent() {
         assert!(lost >= 10, "5% of 500 should drop some: {lost}");
         assert_eq!(inb.packets_lost, Some(lost));
         assert_eq!(inb.packets_received, Some(received));
+        // The receiver's last RR (5 s after the media ended) tells the sender the same.
+        let ri: &RTCRemoteInboundRtpStreamStats =
+            tx.get_as(&remote_inbound_rtp_id(kind, ssrc)).unwrap();
+        assert_eq!(ri.packets_lost, Some(lost));
     }
 }
 
