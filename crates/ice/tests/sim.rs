@@ -791,3 +791,62 @@ fn relay_candidates_through_an_emulated_turn_server() {
     assert_eq!(pa.counters.data_packets_received, 1);
     assert_eq!(pa.counters.data_bytes_received, 5);
 }
+
+#[test]
+fn trickled_late_candidates_and_end_of_candidates_gate_completed() {
+    let mut sim = Sim::new(
+        config(A_ADDR, true, 39),
+        config(B_ADDR, false, 40),
+        delay(10),
+    );
+    sim.auto_signal = false;
+    // Nothing signalled yet: both stay "new" and send nothing.
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(sim.a.state(), IceTransportState::New);
+    assert!(sim.wire.is_empty());
+    // B's candidate trickles in late; A's reaches B only through A's checks (prflx).
+    let now = sim.now;
+    let b_host = sim.b.local_candidates()[0].to_sdp_attribute();
+    sim.a
+        .add_remote_candidate(
+            now,
+            rtcscope_ice::RemoteCandidate::parse_sdp(&b_host).unwrap(),
+        )
+        .unwrap();
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.both_connected()));
+    // No end-of-candidates from either side yet: connected, not completed.
+    sim.run_for(Duration::from_secs(2));
+    assert_eq!(sim.a.state(), IceTransportState::Connected);
+    assert_eq!(sim.b.state(), IceTransportState::Connected);
+    let now = sim.now;
+    sim.a.set_remote_end_of_candidates(now);
+    sim.b.set_remote_end_of_candidates(now);
+    assert_eq!(sim.a.state(), IceTransportState::Completed);
+    assert_eq!(sim.b.state(), IceTransportState::Completed);
+}
+
+#[test]
+fn send_failures_move_to_discarded_counters() {
+    let mut sim = Sim::new(
+        config(A_ADDR, true, 41),
+        config(B_ADDR, false, 42),
+        delay(10),
+    );
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.both_connected()));
+    let now = sim.now;
+    for len in [100usize, 200, 300] {
+        let route = sim.a.send_data(now, &vec![0x80; len]).unwrap();
+        if len == 200 {
+            // The socket refused this one.
+            sim.a.report_send_failure(route.pair, len);
+        }
+    }
+    let s = sim.a.stats();
+    let c = &s.pairs[0].counters;
+    assert_eq!(c.data_packets_sent, 2);
+    assert_eq!(c.data_bytes_sent, 400);
+    assert_eq!(c.packets_discarded_on_send, 1);
+    assert_eq!(c.bytes_discarded_on_send, 200);
+    assert_eq!(s.transport.counters.packets_sent, 2);
+    assert_eq!(s.transport.counters.bytes_sent, 400);
+}
