@@ -735,6 +735,19 @@ fn relay_candidates_through_an_emulated_turn_server() {
         sim.turn.as_ref().unwrap().answered,
         vec![0x003, 0x003, 0x009]
     );
+    // The relay candidate's stats name the TURN url and relay protocol.
+    let clock = rtcscope_stats::EpochClock::new(sim.start, 0.0);
+    let mut report = rtcscope_stats::RTCStatsReport::new();
+    s.write_report(&clock, sim.now, &Default::default(), &mut report);
+    let json = serde_json::Value::Object(report.to_json_object());
+    let stats_id = &s.local_candidates[0].stats_id;
+    assert_eq!(json[stats_id]["candidateType"], "relay");
+    assert_eq!(json[stats_id]["relayProtocol"], "udp");
+    assert_eq!(
+        json[stats_id]["url"],
+        "turn:198.51.100.9:3478?transport=udp"
+    );
+    assert_eq!(json[stats_id]["relatedAddress"], "10.0.0.1");
     // B sees A only at the relayed address.
     let sb = sim.b.stats();
     assert_eq!(sb.pairs.len(), 1);
