@@ -863,3 +863,71 @@ fn send_failures_move_to_discarded_counters() {
     assert_eq!(s.transport.counters.packets_sent, 2);
     assert_eq!(s.transport.counters.bytes_sent, 400);
 }
+
+#[test]
+fn random_datagrams_never_panic_and_stay_bounded() {
+    use rtcscope_ice::TurnServer;
+    let turn_addr = addr("198.51.100.9:3478");
+    let mut a = config(A_ADDR, true, 43);
+    a.turn_servers.push(TurnServer {
+        url: "turn:198.51.100.9:3478?transport=udp".to_string(),
+        address: turn_addr,
+        username: "alice".to_string(),
+        password: "relay-pass".to_string(),
+    });
+    let mut sim = Sim::new(a, config(B_ADDR, false, 44), delay(5));
+    sim.turn = Some(common::turn_emu::TurnEmu::new(
+        turn_addr,
+        "alice",
+        "relay-pass",
+    ));
+    assert!(sim.run_until(Duration::from_secs(5), |s| s.both_connected()));
+    let (a_addr, b_addr) = (addr(A_ADDR), addr(B_ADDR));
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let now = sim.now;
+    let cookie = 0x2112_A442u32.to_be_bytes();
+    for i in 0..20_000u32 {
+        let len = (next() % 200) as usize;
+        let mut d: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        match i % 4 {
+            // STUN-looking: first byte 0..3 and the cookie.
+            0 if len >= 20 => {
+                d[0] %= 4;
+                d[4..8].copy_from_slice(&cookie);
+                let body = (len - 20) as u16;
+                d[2..4].copy_from_slice(&(body & !3).to_be_bytes());
+            }
+            // ChannelData-looking from the TURN server.
+            1 if len >= 4 => d[0] = 0x40 | (d[0] & 0x0F),
+            _ => {}
+        }
+        let from = match i % 3 {
+            0 => turn_addr,
+            1 => b_addr,
+            _ => std::net::SocketAddr::new(
+                std::net::IpAddr::V4(std::net::Ipv4Addr::from(next() as u32)),
+                (next() % 65535) as u16,
+            ),
+        };
+        let _ = sim.a.handle_receive(now, from, a_addr, &d);
+    }
+    while sim.a.poll_transmit().is_some() {}
+    let s = sim.a.stats();
+    assert!(s.remote_candidates.len() <= 64);
+    assert!(s.pairs.len() <= 100);
+    assert!(s.discards.total() > 10_000, "{:?}", s.discards);
+    // Still working afterwards.
+    assert!(sim.run_until(Duration::from_secs(12), |s| {
+        s.a.stats()
+            .pairs
+            .iter()
+            .any(|p| p.selected && p.counters.consent_requests_sent >= 1)
+    }));
+    assert!(sim.both_connected());
+}
