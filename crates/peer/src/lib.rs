@@ -21,7 +21,7 @@ pub use config::{
     BundleConfig, CodecConfig, ConfigError, LocalStreamConfig, RemoteIceCredentials,
     RemoteStreamConfig, RtcpConfig,
 };
-pub use media::{Feedback, MediaCounters, MediaSendError};
+pub use media::{Feedback, MAX_NACK_ITEMS, MediaCounters, MediaSendError, ReceivedFeedback};
 pub use transport::{
     BundleCounters, BundleEvent, BundleTransport, DataChannelApiError, ReceivedRtp, Transmit,
 };

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use rtcscope_rtp::rtp::Extensions;
-use rtcscope_rtp::{BuildError, RtcpBuild, RtpBuilder, RtpPacket};
+use rtcscope_rtp::{BuildError, RtcpBuild, RtcpPacket, RtpBuilder, RtpPacket, parse_compound};
 use rtcscope_rtp_stream::session::MAX_RECEIVE_STREAMS;
 use rtcscope_rtp_stream::{
     NtpClock, ReceiveConfig, ReceiveOutcome, SendConfig, Session, SessionConfig,
@@ -437,6 +437,53 @@ impl MediaEngine {
             Feedback::Nack(_) => stream.note_nack_sent(),
         }
         Ok(len)
+    }
+}
+
+/// Sequence numbers one NACK event carries at most (a hostile NACK can name
+/// 17 per 4 bytes; the rest is dropped).
+pub const MAX_NACK_ITEMS: usize = 512;
+
+/// Feedback about one of our streams that the media layer must act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceivedFeedback {
+    /// PLI (`full_intra` false) or FIR (true): send a key frame on `ssrc`.
+    KeyframeRequest { ssrc: u32, full_intra: bool },
+    /// Generic NACK: the peer misses these packets of `ssrc`.
+    Nack { ssrc: u32, lost: Vec<u16> },
+}
+
+impl MediaEngine {
+    /// The feedback in a received compound that names one of our streams.
+    pub fn feedback_in(&self, plain: &[u8], mut sink: impl FnMut(ReceivedFeedback)) {
+        let ours = |ssrc: u32| self.local.iter().any(|l| l.ssrc == ssrc);
+        for packet in parse_compound(plain) {
+            // The session counted the malformed compound; stop where it stopped.
+            let Ok(packet) = packet else { break };
+            match packet {
+                RtcpPacket::Pli(pli) if ours(pli.media_ssrc) => {
+                    sink(ReceivedFeedback::KeyframeRequest {
+                        ssrc: pli.media_ssrc,
+                        full_intra: false,
+                    });
+                }
+                RtcpPacket::Fir(fir) => {
+                    for entry in fir.entries().filter(|e| ours(e.ssrc)) {
+                        sink(ReceivedFeedback::KeyframeRequest {
+                            ssrc: entry.ssrc,
+                            full_intra: true,
+                        });
+                    }
+                }
+                RtcpPacket::Nack(nack) if ours(nack.media_ssrc()) => {
+                    sink(ReceivedFeedback::Nack {
+                        ssrc: nack.media_ssrc(),
+                        lost: nack.lost_sequence_numbers().take(MAX_NACK_ITEMS).collect(),
+                    });
+                }
+                _ => {}
+            }
+        }
     }
 }
 

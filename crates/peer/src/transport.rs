@@ -17,7 +17,9 @@ use rtcscope_stats::EpochClock;
 
 use crate::config::{BundleConfig, ConfigError};
 use crate::demux::{DatagramKind, classify};
-use crate::media::{Feedback, MediaCounters, MediaEngine, MediaSendError, RtpFacts};
+use crate::media::{
+    Feedback, MediaCounters, MediaEngine, MediaSendError, ReceivedFeedback, RtpFacts,
+};
 use crate::queues::{BUFFER_CAPACITY, BufferPool, Outbox};
 
 /// Events waiting in `poll_event`; beyond, received RTP is dropped (counted).
@@ -45,7 +47,7 @@ pub struct BundleCounters {
     pub srtcp_rejected: u64,
     /// Compound RTCP with a malformed packet.
     pub rtcp_malformed: u64,
-    /// Received media dropped because `poll_event` was not drained.
+    /// Received media and feedback events dropped because `poll_event` was not drained.
     pub rtp_events_dropped: u64,
     /// DTLS application data while no SCTP association is configured.
     pub dtls_data_without_sctp: u64,
@@ -83,6 +85,8 @@ pub enum BundleEvent<'a> {
     SrtpKeyingFailed(SrtpError),
     /// A media packet.
     Rtp(ReceivedRtp<'a>),
+    /// RTCP feedback about one of our streams (PLI/FIR/NACK).
+    Feedback(ReceivedFeedback),
     /// A data-channel event.
     DataChannel(SctpEvent),
 }
@@ -124,6 +128,7 @@ enum Pending {
     DtlsFailed(DtlsFailure),
     SrtpKeyingFailed(SrtpError),
     Rtp(RtpFacts, Vec<u8>),
+    Feedback(ReceivedFeedback),
 }
 
 /// SRTP contexts of both directions.
@@ -422,9 +427,19 @@ impl BundleTransport {
         let len = self.scratch.len();
         match srtp.inbound.unprotect_rtcp(&mut self.scratch, len) {
             Ok(n) => {
-                if !self.media.on_rtcp(now, &self.scratch[..n]) {
+                let plain = &self.scratch[..n];
+                if !self.media.on_rtcp(now, plain) {
                     self.counters.rtcp_malformed += 1;
                 }
+                let events = &mut self.events;
+                let dropped = &mut self.counters.rtp_events_dropped;
+                self.media.feedback_in(plain, |f| {
+                    if events.len() < MAX_QUEUED_EVENTS {
+                        events.push_back(Pending::Feedback(f));
+                    } else {
+                        *dropped += 1;
+                    }
+                });
             }
             Err(_) => self.counters.srtcp_rejected += 1,
         }
@@ -769,6 +784,7 @@ impl BundleTransport {
             Pending::DtlsClosed => BundleEvent::DtlsClosed,
             Pending::DtlsFailed(f) => BundleEvent::DtlsFailed(f),
             Pending::SrtpKeyingFailed(e) => BundleEvent::SrtpKeyingFailed(e),
+            Pending::Feedback(f) => BundleEvent::Feedback(f),
             Pending::Rtp(facts, buf) => {
                 self.lent_to_outbox = false;
                 let buf = self.lent.insert(buf);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use rtcscope_peer::stats::{inbound_rtp_id, outbound_rtp_id, remote_inbound_rtp_id};
-use rtcscope_peer::{Feedback, LocalStreamConfig, MediaSendError};
+use rtcscope_peer::{Feedback, LocalStreamConfig, MediaSendError, ReceivedFeedback};
 use rtcscope_stats::{
     InboundRtpMedia, MediaKind, OutboundRtpMedia, RTCInboundRtpStreamStats,
     RTCOutboundRtpStreamStats, RTCTransportStats,
@@ -35,6 +35,23 @@ fn pli_and_nack_are_sent_and_counted_on_both_sides() {
         Err(MediaSendError::UnknownSsrc(0xDEAD))
     );
     sim.run_for(Duration::from_millis(100));
+    // The media layer hears what to do: two key frames, three retransmissions.
+    let key = ReceivedFeedback::KeyframeRequest {
+        ssrc: A_VIDEO,
+        full_intra: false,
+    };
+    assert_eq!(
+        sim.seen_a.feedback,
+        vec![
+            key.clone(),
+            key,
+            ReceivedFeedback::Nack {
+                ssrc: A_VIDEO,
+                lost: vec![3, 4, 9]
+            }
+        ]
+    );
+    assert!(sim.seen_b.feedback.is_empty());
     let (ra, rb) = sim.verified_stats();
     let out: &RTCOutboundRtpStreamStats = ra
         .get_as(&outbound_rtp_id(MediaKind::Video, A_VIDEO))

@@ -11,8 +11,8 @@ use rtcscope_ice::{IceConfig, IceEvent, IceTransportState, RemoteCandidate};
 use rtcscope_netsim::{LinkConfig, LossModel, Path, Side};
 use rtcscope_peer::demux::{DatagramKind, classify};
 use rtcscope_peer::{
-    BundleConfig, BundleEvent, BundleTransport, CodecConfig, LocalStreamConfig, RemoteStreamConfig,
-    RtcpConfig,
+    BundleConfig, BundleEvent, BundleTransport, CodecConfig, LocalStreamConfig, ReceivedFeedback,
+    RemoteStreamConfig, RtcpConfig,
 };
 use rtcscope_sctp::{DataChannelMessage, SctpConfig, SctpEvent};
 use rtcscope_stats::verify::{SequenceVerifier, verify_report};
@@ -238,6 +238,7 @@ pub struct Observed {
     pub open_channels: Vec<(u16, String)>,
     pub dtls_connected: bool,
     pub dtls_closed: bool,
+    pub feedback: Vec<ReceivedFeedback>,
     pub dtls_failed: Option<DtlsFailure>,
     pub ice_states: Vec<IceTransportState>,
     /// Every received payload matched what the sender put in? Checked by tests.
@@ -363,6 +364,7 @@ impl Sim {
                     }),
                     BundleEvent::DtlsConnected => seen.dtls_connected = true,
                     BundleEvent::DtlsClosed => seen.dtls_closed = true,
+                    BundleEvent::Feedback(f) => seen.feedback.push(f),
                     BundleEvent::DtlsFailed(f) => seen.dtls_failed = Some(f),
                     BundleEvent::Ice(IceEvent::StateChanged(s)) => seen.ice_states.push(s),
                     BundleEvent::DataChannel(SctpEvent::Message { id, message }) => {
