@@ -253,6 +253,8 @@ impl IceAgent {
                             && p.state == PairState::InProgress
                         {
                             p.state = PairState::Failed;
+                            // A failed nomination lets regular nomination pick another pair.
+                            p.nominate_requested = false;
                         }
                     }
                     TxKind::ServerBinding { .. } => self.check_gathering_complete(),

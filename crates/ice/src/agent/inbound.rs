@@ -349,6 +349,8 @@ impl IceAgent {
                 if p.remote_address != from || p.local_base != to {
                     if let Some(p) = self.pair_mut(pair) {
                         p.state = PairState::Failed;
+                        // A failed nomination lets regular nomination pick another pair.
+                        p.nominate_requested = false;
                     }
                     return Received::Stun;
                 }
@@ -400,6 +402,8 @@ impl IceAgent {
             (TxKind::Check { .. }, _) => {
                 if let Some(p) = self.pair_mut(pair) {
                     p.state = PairState::Failed;
+                    // A failed nomination lets regular nomination pick another pair.
+                    p.nominate_requested = false;
                 }
             }
             (_, _) => {}
