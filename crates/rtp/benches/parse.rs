@@ -136,6 +136,10 @@ fn bench(c: &mut Criterion) {
             ))
         })
     });
+    let parsed = RtpPacket::parse(&rtp).unwrap();
+    c.bench_function("rtp_find_extension_on_parsed", |b| {
+        b.iter(|| black_box(black_box(&parsed).extension(black_box(3))))
+    });
     c.bench_function("rtp_parse_and_find_extension", |b| {
         b.iter(|| {
             let p = RtpPacket::parse(black_box(&rtp)).unwrap();

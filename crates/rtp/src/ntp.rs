@@ -14,26 +14,31 @@ const NANOS_PER_SEC: u64 = 1_000_000_000;
 pub struct NtpTime(pub u64);
 
 impl NtpTime {
+    #[inline]
     pub const fn from_parts(seconds: u32, fraction: u32) -> Self {
         NtpTime(((seconds as u64) << 32) | fraction as u64)
     }
 
+    #[inline]
     pub const fn seconds(self) -> u32 {
         (self.0 >> 32) as u32
     }
 
+    #[inline]
     pub const fn fraction(self) -> u32 {
         self.0 as u32
     }
 
     /// The middle 32 bits (16.16 fixed point seconds), as put in the LSR
     /// field of report blocks and the LRR field of DLRR sub-blocks.
+    #[inline]
     pub const fn compact(self) -> u32 {
         (self.0 >> 16) as u32
     }
 
     /// From time elapsed since the Unix epoch. Seconds wrap modulo 2^32 as
     /// NTP does (era 1 starts in 2036). The fraction is truncated.
+    #[inline]
     pub fn from_unix(since_unix_epoch: Duration) -> Self {
         let seconds = since_unix_epoch
             .as_secs()
@@ -44,6 +49,7 @@ impl NtpTime {
     }
 
     /// From a wall-clock time. Times before 1970 map to the Unix epoch.
+    #[inline]
     pub fn from_system_time(t: SystemTime) -> Self {
         NtpTime::from_unix(t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO))
     }
@@ -51,6 +57,7 @@ impl NtpTime {
     /// Time since the Unix epoch, resolving the NTP era as RFC 4330 §3 does:
     /// a timestamp with the top bit set is in 1968–2036 (era 0), otherwise
     /// in 2036–2104 (era 1). Returns `None` for instants before 1970.
+    #[inline]
     pub fn to_unix(self) -> Option<Duration> {
         let secs = u64::from(self.seconds());
         let secs_since_1900 = if secs & 0x8000_0000 != 0 {
@@ -63,17 +70,20 @@ impl NtpTime {
     }
 
     /// Converts to a `SystemTime` (see [`NtpTime::to_unix`]).
+    #[inline]
     pub fn to_system_time(self) -> Option<SystemTime> {
         UNIX_EPOCH.checked_add(self.to_unix()?)
     }
 
     /// Adds a duration, wrapping modulo the NTP era like the wire format.
+    #[inline]
     pub fn wrapping_add(self, d: Duration) -> Self {
         NtpTime(self.0.wrapping_add(duration_to_ntp_units(d)))
     }
 }
 
 /// A duration as a 32.32 fixed-point count (truncating, saturating at ~136 years).
+#[inline]
 fn duration_to_ntp_units(d: Duration) -> u64 {
     let secs = d.as_secs().min(u64::from(u32::MAX));
     let frac = (u64::from(d.subsec_nanos()) << 32) / NANOS_PER_SEC;
@@ -81,6 +91,7 @@ fn duration_to_ntp_units(d: Duration) -> u64 {
 }
 
 /// Nanoseconds for a 32-bit binary fraction of a second, rounded to nearest.
+#[inline]
 fn fraction_to_nanos(fraction: u32) -> u32 {
     ((u64::from(fraction) * NANOS_PER_SEC + (1 << 31)) >> 32).min(NANOS_PER_SEC - 1) as u32
 }
@@ -88,6 +99,7 @@ fn fraction_to_nanos(fraction: u32) -> u32 {
 /// A compact NTP value (16.16 fixed-point seconds, e.g. DLSR, or a
 /// difference of compact timestamps) as a duration, rounded to the nearest
 /// nanosecond.
+#[inline]
 pub fn compact_to_duration(compact: u32) -> Duration {
     let secs = u64::from(compact >> 16);
     let frac = u64::from(compact & 0xFFFF);
@@ -97,6 +109,7 @@ pub fn compact_to_duration(compact: u32) -> Duration {
 
 /// A duration in 1/65536 s units (the DLSR / DLRR field), rounded to the
 /// nearest unit, saturating at `u32::MAX` (about 18.2 hours).
+#[inline]
 pub fn duration_to_compact(d: Duration) -> u32 {
     let nanos = d.as_nanos();
     let units = (nanos * 65_536 + u128::from(NANOS_PER_SEC / 2)) / u128::from(NANOS_PER_SEC);
@@ -111,6 +124,7 @@ pub fn duration_to_compact(d: Duration) -> u32 {
 /// Returns `None` when `last_sr` is 0 (the peer has not received an SR /
 /// RRTR yet) or when the result is negative when read as a signed 32-bit
 /// value (clocks inconsistent, or a stale/forged report).
+#[inline]
 pub fn round_trip_time(
     arrival_compact: u32,
     last_sr: u32,

@@ -49,11 +49,13 @@ pub(crate) struct Cursor<'b> {
 }
 
 impl<'b> Cursor<'b> {
+    #[inline]
     pub(crate) fn new(buf: &'b mut [u8]) -> Self {
         Cursor { buf, pos: 0 }
     }
 
     /// Fails unless `needed` bytes fit in the buffer.
+    #[inline]
     pub(crate) fn ensure(&self, needed: usize) -> Result<(), BuildError> {
         if self.buf.len() < needed {
             Err(BuildError::BufferTooSmall {
@@ -65,10 +67,12 @@ impl<'b> Cursor<'b> {
         }
     }
 
+    #[inline]
     pub(crate) fn pos(&self) -> usize {
         self.pos
     }
 
+    #[inline]
     pub(crate) fn bytes(&mut self, data: &[u8]) -> Result<(), BuildError> {
         let end = self
             .pos
@@ -87,27 +91,33 @@ impl<'b> Cursor<'b> {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn u8(&mut self, v: u8) -> Result<(), BuildError> {
         self.bytes(&[v])
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self, v: u16) -> Result<(), BuildError> {
         self.bytes(&v.to_be_bytes())
     }
 
+    #[inline]
     pub(crate) fn u24(&mut self, v: u32) -> Result<(), BuildError> {
         let b = v.to_be_bytes();
         self.bytes(&[b[1], b[2], b[3]])
     }
 
+    #[inline]
     pub(crate) fn u32(&mut self, v: u32) -> Result<(), BuildError> {
         self.bytes(&v.to_be_bytes())
     }
 
+    #[inline]
     pub(crate) fn u64(&mut self, v: u64) -> Result<(), BuildError> {
         self.bytes(&v.to_be_bytes())
     }
 
+    #[inline]
     pub(crate) fn zeros(&mut self, n: usize) -> Result<(), BuildError> {
         for _ in 0..n {
             self.u8(0)?;

@@ -12,6 +12,7 @@ pub struct SsrcIter<'a> {
 }
 
 impl<'a> SsrcIter<'a> {
+    #[inline]
     pub(crate) fn new(data: &'a [u8]) -> Self {
         SsrcIter { data }
     }
@@ -20,12 +21,14 @@ impl<'a> SsrcIter<'a> {
 impl Iterator for SsrcIter<'_> {
     type Item = u32;
 
+    #[inline]
     fn next(&mut self) -> Option<u32> {
         let (s, rest) = self.data.split_first_chunk::<4>()?;
         self.data = rest;
         Some(u32::from_be_bytes(*s))
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = self.data.len() / 4;
         (n, Some(n))
@@ -42,6 +45,7 @@ pub struct Bye<'a> {
 }
 
 impl<'a> Bye<'a> {
+    #[inline]
     pub(crate) fn parse(count: u8, body: &'a [u8]) -> Result<Self, RtcpError> {
         let n = 4 * usize::from(count);
         let (ssrcs, rest) = body.split_at_checked(n).ok_or(RtcpError::Truncated {
@@ -61,11 +65,13 @@ impl<'a> Bye<'a> {
         Ok(Bye { ssrcs, reason })
     }
 
+    #[inline]
     pub fn ssrcs(&self) -> SsrcIter<'a> {
         SsrcIter::new(self.ssrcs)
     }
 
     /// Reason for leaving, if given (normally UTF-8).
+    #[inline]
     pub fn reason(&self) -> Option<&'a [u8]> {
         self.reason
     }
@@ -120,6 +126,7 @@ pub struct App<'a> {
 }
 
 impl<'a> App<'a> {
+    #[inline]
     pub(crate) fn parse(subtype: u8, body: &'a [u8]) -> Result<Self, RtcpError> {
         let data = body.get(8..).ok_or(RtcpError::Truncated {
             packet: "APP",
@@ -139,18 +146,22 @@ impl<'a> App<'a> {
         })
     }
 
+    #[inline]
     pub fn subtype(&self) -> u8 {
         self.subtype
     }
 
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         self.ssrc
     }
 
+    #[inline]
     pub fn name(&self) -> [u8; 4] {
         self.name
     }
 
+    #[inline]
     pub fn data(&self) -> &'a [u8] {
         self.data
     }

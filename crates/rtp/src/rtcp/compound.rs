@@ -69,6 +69,7 @@ impl<'a> RtcpPacket<'a> {
 /// Iterates over the packets of a compound (or reduced-size, RFC 5506)
 /// RTCP datagram. Yields an error for the first malformed packet and then
 /// stops; every step consumes at least 4 bytes, so it always terminates.
+#[inline]
 pub fn parse_compound(buf: &[u8]) -> CompoundIter<'_> {
     CompoundIter {
         rest: buf,
@@ -84,6 +85,7 @@ pub struct CompoundIter<'a> {
 }
 
 impl<'a> CompoundIter<'a> {
+    #[inline]
     fn next_packet(&mut self) -> Result<RtcpPacket<'a>, RtcpError> {
         let rest = self.rest;
         let Some(&[b0, packet_type, _, _]) = rest.first_chunk::<HEADER_LEN>() else {
@@ -120,6 +122,7 @@ impl<'a> CompoundIter<'a> {
 impl<'a> Iterator for CompoundIter<'a> {
     type Item = Result<RtcpPacket<'a>, RtcpError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed || self.rest.is_empty() {
             return None;
@@ -150,11 +153,13 @@ pub struct CompoundBuilder<'b> {
 }
 
 impl<'b> CompoundBuilder<'b> {
+    #[inline]
     pub fn new(buf: &'b mut [u8]) -> Self {
         CompoundBuilder { buf, len: 0 }
     }
 
     /// Appends one packet; on error nothing is appended.
+    #[inline]
     pub fn push(&mut self, packet: &impl RtcpBuild) -> Result<&mut Self, BuildError> {
         let available = self.buf.len() - self.len.min(self.buf.len());
         let out = self
@@ -170,20 +175,24 @@ impl<'b> CompoundBuilder<'b> {
     }
 
     /// Bytes written so far.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The compound written so far.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or(&[])
     }
 
     /// Total length written.
+    #[inline]
     pub fn finish(self) -> usize {
         self.len
     }

@@ -9,6 +9,7 @@ use crate::wire::{u8_at, u32_at};
 pub(crate) const FEEDBACK_HEADER_LEN: usize = 8;
 
 /// Splits a feedback body into (sender ssrc, media ssrc, FCI).
+#[inline]
 pub(crate) fn split_feedback<'a>(
     packet: &'static str,
     body: &'a [u8],
@@ -33,6 +34,7 @@ pub struct NackPair {
 
 impl NackPair {
     /// The lost sequence numbers this entry describes, in order.
+    #[inline]
     pub fn lost(self) -> impl Iterator<Item = u16> {
         core::iter::once(self.pid).chain(
             (0..16u16)
@@ -51,6 +53,7 @@ pub struct Nack<'a> {
 }
 
 impl<'a> Nack<'a> {
+    #[inline]
     pub(crate) fn parse(body: &'a [u8]) -> Result<Self, RtcpError> {
         let (sender_ssrc, media_ssrc, fci) = split_feedback("NACK", body)?;
         if !fci.len().is_multiple_of(4) {
@@ -66,20 +69,24 @@ impl<'a> Nack<'a> {
         })
     }
 
+    #[inline]
     pub fn sender_ssrc(&self) -> u32 {
         self.sender_ssrc
     }
 
     /// SSRC of the media source whose packets are lost.
+    #[inline]
     pub fn media_ssrc(&self) -> u32 {
         self.media_ssrc
     }
 
+    #[inline]
     pub fn pairs(&self) -> NackPairIter<'a> {
         NackPairIter { data: self.fci }
     }
 
     /// Every lost sequence number, entry by entry.
+    #[inline]
     pub fn lost_sequence_numbers(&self) -> LostSequenceIter<'a> {
         LostSequenceIter {
             pairs: self.pairs(),
@@ -98,6 +105,7 @@ pub struct NackPairIter<'a> {
 impl Iterator for NackPairIter<'_> {
     type Item = NackPair;
 
+    #[inline]
     fn next(&mut self) -> Option<NackPair> {
         let (entry, rest) = self.data.split_first_chunk::<4>()?;
         self.data = rest;
@@ -107,6 +115,7 @@ impl Iterator for NackPairIter<'_> {
         })
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = self.data.len() / 4;
         (n, Some(n))
@@ -127,6 +136,7 @@ pub struct LostSequenceIter<'a> {
 impl Iterator for LostSequenceIter<'_> {
     type Item = u16;
 
+    #[inline]
     fn next(&mut self) -> Option<u16> {
         loop {
             let Some(pair) = self.current else {
@@ -160,6 +170,7 @@ pub struct NackBuilder<'a> {
 
 impl NackBuilder<'_> {
     /// Packs `lost` into entries without allocating.
+    #[inline]
     pub fn pairs(&self) -> impl Iterator<Item = NackPair> + '_ {
         let mut seqs = self.lost.iter().copied().peekable();
         core::iter::from_fn(move || {
@@ -206,6 +217,7 @@ pub struct Pli {
 }
 
 impl Pli {
+    #[inline]
     pub(crate) fn parse(body: &[u8]) -> Result<Self, RtcpError> {
         // RFC 4585 §6.3.1: PLI has no FCI; extra bytes are tolerated.
         let (sender_ssrc, media_ssrc, _) = split_feedback("PLI", body)?;
@@ -247,6 +259,7 @@ pub struct Fir<'a> {
 }
 
 impl<'a> Fir<'a> {
+    #[inline]
     pub(crate) fn parse(body: &'a [u8]) -> Result<Self, RtcpError> {
         let (sender_ssrc, media_ssrc, fci) = split_feedback("FIR", body)?;
         if !fci.len().is_multiple_of(8) {
@@ -262,15 +275,18 @@ impl<'a> Fir<'a> {
         })
     }
 
+    #[inline]
     pub fn sender_ssrc(&self) -> u32 {
         self.sender_ssrc
     }
 
     /// Unused by FIR (RFC 5104 says 0); kept for completeness.
+    #[inline]
     pub fn media_ssrc(&self) -> u32 {
         self.media_ssrc
     }
 
+    #[inline]
     pub fn entries(&self) -> FirEntryIter<'a> {
         FirEntryIter { data: self.fci }
     }
@@ -285,6 +301,7 @@ pub struct FirEntryIter<'a> {
 impl Iterator for FirEntryIter<'_> {
     type Item = FirEntry;
 
+    #[inline]
     fn next(&mut self) -> Option<FirEntry> {
         let (entry, rest) = self.data.split_first_chunk::<8>()?;
         self.data = rest;
@@ -294,6 +311,7 @@ impl Iterator for FirEntryIter<'_> {
         })
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = self.data.len() / 8;
         (n, Some(n))

@@ -33,6 +33,7 @@ pub(crate) const MAX_PACKET_LEN: usize = (u16::MAX as usize + 1) * 4;
 
 /// Checks `total_len` and the output size, then writes the common header.
 /// `total_len` includes the header and must be a multiple of 4.
+#[inline]
 pub(crate) fn write_header(
     out: &mut [u8],
     count: u8,
@@ -58,6 +59,7 @@ pub(crate) fn write_header(
 }
 
 /// Item count as the 5-bit header field.
+#[inline]
 pub(crate) fn count_field(n: usize, field: &'static str) -> Result<u8, BuildError> {
     u8::try_from(n)
         .ok()

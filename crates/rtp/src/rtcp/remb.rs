@@ -22,10 +22,12 @@ pub struct Remb<'a> {
 
 impl<'a> Remb<'a> {
     /// Whether an AFB body carries the "REMB" identifier.
+    #[inline]
     pub(crate) fn is_remb(body: &[u8]) -> bool {
         body.get(FEEDBACK_HEADER_LEN..FEEDBACK_HEADER_LEN + 4) == Some(IDENTIFIER.as_slice())
     }
 
+    #[inline]
     pub(crate) fn parse(body: &'a [u8]) -> Result<Self, RtcpError> {
         let (sender_ssrc, _, fci) = split_feedback("REMB", body)?;
         if fci.len() < 8 {
@@ -49,22 +51,26 @@ impl<'a> Remb<'a> {
         })
     }
 
+    #[inline]
     pub fn sender_ssrc(&self) -> u32 {
         self.sender_ssrc
     }
 
     /// 6-bit exponent.
+    #[inline]
     pub fn exponent(&self) -> u8 {
         self.exponent
     }
 
     /// 18-bit mantissa.
+    #[inline]
     pub fn mantissa(&self) -> u32 {
         self.mantissa
     }
 
     /// mantissa × 2^exponent, saturating at `u64::MAX` (exponents above 46
     /// with a full mantissa cannot be represented).
+    #[inline]
     pub fn bitrate_bps(&self) -> u64 {
         let m = u64::from(self.mantissa);
         if m == 0 {
@@ -79,6 +85,7 @@ impl<'a> Remb<'a> {
     }
 
     /// Media SSRCs the estimate applies to.
+    #[inline]
     pub fn ssrcs(&self) -> SsrcIter<'a> {
         SsrcIter::new(self.ssrcs)
     }
@@ -96,6 +103,7 @@ pub struct RembBuilder<'a> {
 
 impl RembBuilder<'_> {
     /// (exponent, mantissa) for `bitrate_bps`.
+    #[inline]
     pub fn encode_bitrate(bitrate_bps: u64) -> (u8, u32) {
         let significant = 64 - bitrate_bps.leading_zeros();
         let exponent = significant.saturating_sub(MANTISSA_BITS);

@@ -37,6 +37,7 @@ pub const CUMULATIVE_LOST_MIN: i32 = -(1 << 23);
 pub const CUMULATIVE_LOST_MAX: i32 = (1 << 23) - 1;
 
 impl ReportBlock {
+    #[inline]
     fn read(b: &[u8]) -> ReportBlock {
         let lost24 = u24_at(b, 5);
         // Sign-extend from 24 bits: shift the sign bit into bit 31 and back.
@@ -77,12 +78,14 @@ pub struct ReportBlockIter<'a> {
 impl Iterator for ReportBlockIter<'_> {
     type Item = ReportBlock;
 
+    #[inline]
     fn next(&mut self) -> Option<ReportBlock> {
         let (block, rest) = self.data.split_first_chunk::<REPORT_BLOCK_LEN>()?;
         self.data = rest;
         Some(ReportBlock::read(block))
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = self.data.len() / REPORT_BLOCK_LEN;
         (n, Some(n))
@@ -93,6 +96,7 @@ impl ExactSizeIterator for ReportBlockIter<'_> {}
 
 /// Splits `data` into `count` report blocks and the profile-specific
 /// extension that follows them.
+#[inline]
 fn split_blocks<'a>(
     packet: &'static str,
     count: u8,
@@ -121,6 +125,7 @@ pub struct SenderReport<'a> {
 }
 
 impl<'a> SenderReport<'a> {
+    #[inline]
     pub(crate) fn parse(count: u8, body: &'a [u8]) -> Result<Self, RtcpError> {
         let needed = 4 + SENDER_INFO_LEN;
         if body.len() < needed {
@@ -143,33 +148,40 @@ impl<'a> SenderReport<'a> {
     }
 
     /// SSRC of the sender.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         self.ssrc
     }
 
+    #[inline]
     pub fn ntp_time(&self) -> NtpTime {
         self.ntp_time
     }
 
     /// RTP timestamp corresponding to `ntp_time`.
+    #[inline]
     pub fn rtp_timestamp(&self) -> u32 {
         self.rtp_timestamp
     }
 
+    #[inline]
     pub fn packet_count(&self) -> u32 {
         self.packet_count
     }
 
     /// Payload octets sent (headers and padding excluded).
+    #[inline]
     pub fn octet_count(&self) -> u32 {
         self.octet_count
     }
 
+    #[inline]
     pub fn report_blocks(&self) -> ReportBlockIter<'a> {
         ReportBlockIter { data: self.blocks }
     }
 
     /// Profile-specific extension after the report blocks.
+    #[inline]
     pub fn profile_extension(&self) -> &'a [u8] {
         self.extension
     }
@@ -184,6 +196,7 @@ pub struct ReceiverReport<'a> {
 }
 
 impl<'a> ReceiverReport<'a> {
+    #[inline]
     pub(crate) fn parse(count: u8, body: &'a [u8]) -> Result<Self, RtcpError> {
         if body.len() < 4 {
             return Err(RtcpError::Truncated {
@@ -201,14 +214,17 @@ impl<'a> ReceiverReport<'a> {
     }
 
     /// SSRC of the packet sender (the reporter).
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         self.ssrc
     }
 
+    #[inline]
     pub fn report_blocks(&self) -> ReportBlockIter<'a> {
         ReportBlockIter { data: self.blocks }
     }
 
+    #[inline]
     pub fn profile_extension(&self) -> &'a [u8] {
         self.extension
     }

@@ -27,6 +27,7 @@ pub struct SdesItem<'a> {
 
 /// Walks one chunk starting at `data[0]`: returns (ssrc, items bytes,
 /// bytes consumed including the null terminator and alignment padding).
+#[inline]
 fn split_chunk(data: &[u8]) -> Result<(u32, &[u8], usize), RtcpError> {
     if data.len() < 4 {
         return Err(RtcpError::Truncated {
@@ -72,6 +73,7 @@ pub struct Sdes<'a> {
 }
 
 impl<'a> Sdes<'a> {
+    #[inline]
     pub(crate) fn parse(count: u8, body: &'a [u8]) -> Result<Self, RtcpError> {
         let mut rest = body;
         for _ in 0..count {
@@ -81,6 +83,7 @@ impl<'a> Sdes<'a> {
         Ok(Sdes { count, body })
     }
 
+    #[inline]
     pub fn chunks(&self) -> SdesChunkIter<'a> {
         SdesChunkIter {
             remaining: self.count,
@@ -97,11 +100,13 @@ pub struct SdesChunk<'a> {
 }
 
 impl<'a> SdesChunk<'a> {
+    #[inline]
     pub fn items(&self) -> SdesItemIter<'a> {
         SdesItemIter { rest: self.items }
     }
 
     /// The CNAME item's value, if present.
+    #[inline]
     pub fn cname(&self) -> Option<&'a [u8]> {
         self.items()
             .find(|i| i.kind == sdes_type::CNAME)
@@ -119,6 +124,7 @@ pub struct SdesChunkIter<'a> {
 impl<'a> Iterator for SdesChunkIter<'a> {
     type Item = SdesChunk<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<SdesChunk<'a>> {
         if self.remaining == 0 {
             return None;
@@ -139,6 +145,7 @@ pub struct SdesItemIter<'a> {
 impl<'a> Iterator for SdesItemIter<'a> {
     type Item = SdesItem<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<SdesItem<'a>> {
         let (&[kind, len], after) = self.rest.split_first_chunk::<2>()?;
         let value = after.get(..usize::from(len))?;

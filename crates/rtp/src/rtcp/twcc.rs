@@ -16,6 +16,7 @@ const SMALL_DELTA: u8 = 1;
 const LARGE_DELTA: u8 = 2;
 
 /// Number of receive-delta bytes a status symbol carries.
+#[inline]
 fn delta_size(symbol: u8) -> usize {
     match symbol {
         SMALL_DELTA => 1,
@@ -47,6 +48,7 @@ impl Chunk {
     }
 
     /// Symbols this chunk can describe.
+    #[inline]
     fn capacity(self) -> usize {
         match self {
             Chunk::Run { length, .. } => length,
@@ -55,6 +57,7 @@ impl Chunk {
         }
     }
 
+    #[inline]
     fn symbol(self, index: usize) -> u8 {
         match self {
             Chunk::Run { symbol, .. } => symbol,
@@ -78,6 +81,7 @@ pub struct TransportCc<'a> {
 }
 
 impl<'a> TransportCc<'a> {
+    #[inline]
     pub(crate) fn parse(body: &'a [u8]) -> Result<Self, RtcpError> {
         let (sender_ssrc, media_ssrc, fci) = split_feedback("TWCC", body)?;
         if fci.len() < FIXED_FCI_LEN {
@@ -143,36 +147,43 @@ impl<'a> TransportCc<'a> {
         })
     }
 
+    #[inline]
     pub fn sender_ssrc(&self) -> u32 {
         self.sender_ssrc
     }
 
+    #[inline]
     pub fn media_ssrc(&self) -> u32 {
         self.media_ssrc
     }
 
     /// Transport-wide sequence number of the first packet described.
+    #[inline]
     pub fn base_sequence(&self) -> u16 {
         self.base_sequence
     }
 
     /// Number of packets described.
+    #[inline]
     pub fn packet_status_count(&self) -> u16 {
         self.status_count
     }
 
     /// 24-bit reference time in multiples of 64 ms (wraps; compare
     /// consecutive feedbacks modulo 2^24).
+    #[inline]
     pub fn reference_time(&self) -> u32 {
         self.reference_time
     }
 
     /// `reference_time` in microseconds.
+    #[inline]
     pub fn reference_time_us(&self) -> i64 {
         i64::from(self.reference_time) * 64_000
     }
 
     /// Feedback packet count, for detecting lost feedback.
+    #[inline]
     pub fn fb_pkt_count(&self) -> u8 {
         self.fb_pkt_count
     }
@@ -181,6 +192,7 @@ impl<'a> TransportCc<'a> {
     /// delta is `None` for packets not received, else in 250 µs units
     /// relative to the previous received packet (the first relative to the
     /// reference time).
+    #[inline]
     pub fn packets(&self) -> TwccPacketIter<'a> {
         TwccPacketIter {
             chunks: self.chunks,
@@ -207,6 +219,7 @@ pub struct TwccPacketIter<'a> {
 impl Iterator for TwccPacketIter<'_> {
     type Item = (u16, Option<i32>);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.remaining == 0 {
             return None;
@@ -243,6 +256,7 @@ impl Iterator for TwccPacketIter<'_> {
         Some((seq, delta))
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, Some(self.remaining))
     }
@@ -263,6 +277,7 @@ pub struct TransportCcBuilder<'a> {
     pub packets: &'a [Option<i32>],
 }
 
+#[inline]
 fn symbol_of(status: Option<i32>) -> Result<u8, BuildError> {
     match status {
         None => Ok(NOT_RECEIVED),
@@ -276,6 +291,7 @@ fn symbol_of(status: Option<i32>) -> Result<u8, BuildError> {
 }
 
 impl TransportCcBuilder<'_> {
+    #[inline]
     fn symbol(&self, i: usize) -> u8 {
         self.packets
             .get(i)
@@ -283,6 +299,7 @@ impl TransportCcBuilder<'_> {
     }
 
     /// Encodes the chunk starting at packet `pos`: (raw chunk, packets used).
+    #[inline]
     fn chunk_at(&self, pos: usize) -> (u16, usize) {
         let remaining = self.packets.len() - pos.min(self.packets.len());
         let first = self.symbol(pos);
@@ -312,6 +329,7 @@ impl TransportCcBuilder<'_> {
         (raw, two_bit_span)
     }
 
+    #[inline]
     fn chunks(&self) -> impl Iterator<Item = u16> + '_ {
         let mut pos = 0;
         core::iter::from_fn(move || {

@@ -47,6 +47,7 @@ pub struct Xr<'a> {
 }
 
 impl<'a> Xr<'a> {
+    #[inline]
     pub(crate) fn parse(body: &'a [u8]) -> Result<Self, RtcpError> {
         let blocks = body.get(4..).ok_or(RtcpError::Truncated {
             packet: "XR",
@@ -77,10 +78,12 @@ impl<'a> Xr<'a> {
     }
 
     /// SSRC of the originator of the XR.
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         self.ssrc
     }
 
+    #[inline]
     pub fn blocks(&self) -> XrBlockIter<'a> {
         XrBlockIter { rest: self.blocks }
     }
@@ -94,6 +97,7 @@ struct RawBlock<'a> {
     rest: &'a [u8],
 }
 
+#[inline]
 fn split_block(data: &[u8]) -> Result<RawBlock<'_>, RtcpError> {
     if data.len() < BLOCK_HEADER_LEN {
         return Err(RtcpError::Truncated {
@@ -125,6 +129,7 @@ pub struct XrBlockIter<'a> {
 impl<'a> Iterator for XrBlockIter<'a> {
     type Item = XrBlock<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<XrBlock<'a>> {
         // Framing was validated by Xr::parse.
         let RawBlock {
@@ -155,6 +160,7 @@ pub struct DlrrIter<'a> {
 impl Iterator for DlrrIter<'_> {
     type Item = DlrrItem;
 
+    #[inline]
     fn next(&mut self) -> Option<DlrrItem> {
         let (item, rest) = self.data.split_first_chunk::<DLRR_ITEM_LEN>()?;
         self.data = rest;
@@ -165,6 +171,7 @@ impl Iterator for DlrrIter<'_> {
         })
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = self.data.len() / DLRR_ITEM_LEN;
         (n, Some(n))

@@ -17,6 +17,7 @@ pub(crate) enum Form {
 }
 
 impl Form {
+    #[inline]
     pub(crate) fn of(profile: u16) -> Form {
         if profile == ONE_BYTE_PROFILE {
             Form::OneByte
@@ -134,6 +135,7 @@ impl<'a> ExtensionIter<'a> {
 impl<'a> Iterator for ExtensionIter<'a> {
     type Item = (u8, &'a [u8]);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         // The block was validated at parse time; an error here is
         // unreachable but would simply end iteration.

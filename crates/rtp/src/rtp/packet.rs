@@ -23,6 +23,7 @@ pub struct RtpPacket<'a> {
 }
 
 /// Parses and validates an RTP packet (see [`RtpPacket`]).
+#[inline]
 pub fn parse(buf: &[u8]) -> Result<RtpPacket<'_>, RtpError> {
     RtpPacket::parse(buf)
 }
@@ -30,6 +31,7 @@ pub fn parse(buf: &[u8]) -> Result<RtpPacket<'_>, RtpError> {
 impl<'a> RtpPacket<'a> {
     /// Validates version, CSRC list, header extension (including every
     /// RFC 8285 element) and padding.
+    #[inline]
     pub fn parse(buf: &'a [u8]) -> Result<Self, RtpError> {
         let Some(fixed) = buf.first_chunk::<FIXED_HEADER_LEN>() else {
             return Err(RtpError::TooShort {
@@ -82,51 +84,63 @@ impl<'a> RtpPacket<'a> {
         })
     }
 
+    #[inline]
     fn b0(&self) -> u8 {
         self.buf.first().copied().unwrap_or(0)
     }
 
+    #[inline]
     fn b1(&self) -> u8 {
         self.buf.get(1).copied().unwrap_or(0)
     }
 
     /// Always 2 for a parsed packet.
+    #[inline]
     pub fn version(&self) -> u8 {
         self.b0() >> 6
     }
 
+    #[inline]
     pub fn has_padding(&self) -> bool {
         self.b0() & 0x20 != 0
     }
 
+    #[inline]
     pub fn has_extension(&self) -> bool {
         self.ext_offset != 0
     }
 
+    #[inline]
     pub fn csrc_count(&self) -> u8 {
         self.b0() & 0x0F
     }
 
+    #[inline]
     pub fn marker(&self) -> bool {
         self.b1() & 0x80 != 0
     }
 
+    #[inline]
     pub fn payload_type(&self) -> u8 {
         self.b1() & 0x7F
     }
 
+    #[inline]
     pub fn sequence_number(&self) -> u16 {
         self.sequence_number
     }
 
+    #[inline]
     pub fn timestamp(&self) -> u32 {
         self.timestamp
     }
 
+    #[inline]
     pub fn ssrc(&self) -> u32 {
         self.ssrc
     }
 
+    #[inline]
     pub fn csrcs(&self) -> CsrcIter<'a> {
         let end = FIXED_HEADER_LEN + 4 * usize::from(self.csrc_count());
         CsrcIter {
@@ -135,12 +149,14 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// The "defined by profile" field of the extension, if present.
+    #[inline]
     pub fn extension_profile(&self) -> Option<u16> {
         self.has_extension()
             .then(|| u16_at(self.buf, self.ext_offset))
     }
 
     /// Raw extension block (after its 4-byte header), empty when absent.
+    #[inline]
     pub fn extension_data(&self) -> &'a [u8] {
         if !self.has_extension() {
             return &[];
@@ -151,31 +167,37 @@ impl<'a> RtpPacket<'a> {
     }
 
     /// RFC 8285 elements as `(id, value)`; padding bytes are skipped.
+    #[inline]
     pub fn extensions(&self) -> ExtensionIter<'a> {
         ExtensionIter::new(self.ext_form, self.extension_data())
     }
 
     /// The value of the first extension element with this id.
+    #[inline]
     pub fn extension(&self, id: u8) -> Option<&'a [u8]> {
         find(self.ext_form, self.extension_data(), id)
     }
 
     /// Fixed header + CSRCs + extension, in bytes.
+    #[inline]
     pub fn header_len(&self) -> usize {
         self.header_len
     }
 
     /// Padding bytes at the end, including the count byte (0 if none).
+    #[inline]
     pub fn padding_len(&self) -> usize {
         usize::from(self.padding_len)
     }
 
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         let end = self.buf.len().saturating_sub(self.padding_len());
         self.buf.get(self.header_len()..end).unwrap_or(&[])
     }
 
     /// The whole packet as parsed.
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.buf
     }
