@@ -118,7 +118,10 @@ fn rejected(offered: &MediaSection) -> MediaSection {
     let mut section =
         MediaSection::new(offered.kind.clone(), &offered.mid, offered.protocol.clone());
     section.port = 0;
-    section.direction = Direction::Inactive;
+    // Only RTP sections carry a direction attribute.
+    if section.kind.is_rtp() {
+        section.direction = Direction::Inactive;
+    }
     section
 }
 
