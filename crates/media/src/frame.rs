@@ -33,21 +33,38 @@ impl I420Frame {
     }
 
     /// Copies planes given with arbitrary strides (as a decoder hands them out) into a packed
-    /// frame. Returns `None` if a plane is shorter than its stride and size say.
+    /// frame. Returns `None` if the size is odd or a plane is shorter than its stride and
+    /// size say.
     pub fn from_strided(
         width: usize,
         height: usize,
         planes: (&[u8], &[u8], &[u8]),
         strides: (usize, usize, usize),
     ) -> Option<Self> {
-        if !width.is_multiple_of(2) || !height.is_multiple_of(2) {
+        let mut frame = Self::new(2, 2);
+        frame.copy_from_strided(width, height, planes, strides)?;
+        Some(frame)
+    }
+
+    /// Like [`from_strided`](Self::from_strided) but into this frame, reusing its buffers
+    /// when the size is unchanged. On `None` the frame content is unspecified.
+    pub fn copy_from_strided(
+        &mut self,
+        width: usize,
+        height: usize,
+        planes: (&[u8], &[u8], &[u8]),
+        strides: (usize, usize, usize),
+    ) -> Option<()> {
+        if !width.is_multiple_of(2) || !height.is_multiple_of(2) || width == 0 || height == 0 {
             return None;
         }
-        let mut frame = Self::new(width, height);
-        copy_plane(&mut frame.y, width, height, planes.0, strides.0)?;
-        copy_plane(&mut frame.u, width / 2, height / 2, planes.1, strides.1)?;
-        copy_plane(&mut frame.v, width / 2, height / 2, planes.2, strides.2)?;
-        Some(frame)
+        if self.width != width || self.height != height {
+            *self = Self::new(width, height);
+        }
+        copy_plane(&mut self.y, width, height, planes.0, strides.0)?;
+        copy_plane(&mut self.u, width / 2, height / 2, planes.1, strides.1)?;
+        copy_plane(&mut self.v, width / 2, height / 2, planes.2, strides.2)?;
+        Some(())
     }
 
     pub fn width(&self) -> usize {

@@ -4,6 +4,7 @@
 //! same back, with no clocks or threads inside.
 
 pub mod frame;
+pub mod h264;
 pub mod source;
 
 pub use frame::I420Frame;
