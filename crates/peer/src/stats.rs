@@ -48,13 +48,26 @@ pub fn remote_outbound_rtp_id(kind: MediaKind, ssrc: u32) -> String {
     format!("RO{}{ssrc}", kind_letter(kind))
 }
 
-/// `CIT01_<pt>` (receive direction) / `COT01_<pt>` (send direction).
-pub fn codec_id(inbound: bool, payload_type: u8) -> String {
+/// `CIT01_<pt>` (receive direction) / `COT01_<pt>` (send direction), with
+/// `_<fmtp>` appended when the codec has an fmtp line, as Chrome does
+/// (`COT01_111_minptime=10;useinbandfec=1`).
+pub fn codec_id(inbound: bool, payload_type: u8, sdp_fmtp_line: Option<&str>) -> String {
     let dir = if inbound { 'I' } else { 'O' };
-    format!("C{dir}{TRANSPORT_ID}_{payload_type}")
+    match sdp_fmtp_line {
+        Some(fmtp) => format!("C{dir}{TRANSPORT_ID}_{payload_type}_{fmtp}"),
+        None => format!("C{dir}{TRANSPORT_ID}_{payload_type}"),
+    }
 }
 
 impl BundleTransport {
+    fn codec_stats_id(&self, inbound: bool, payload_type: u8) -> String {
+        let fmtp = self
+            .media
+            .codec(payload_type)
+            .and_then(|c| c.sdp_fmtp_line.as_deref());
+        codec_id(inbound, payload_type, fmtp)
+    }
+
     /// getStats() of the bundle: transport, candidate pairs and candidates,
     /// certificates, peer-connection and data channels, codecs in use, and the
     /// four RTP stream types, all sampled at `now`.
@@ -111,7 +124,7 @@ impl BundleTransport {
                 };
                 let id = outbound_rtp_id(cfg.kind, cfg.ssrc);
                 let remote_id = remote_inbound_rtp_id(cfg.kind, cfg.ssrc);
-                let codec = codec_id(false, local.payload_type);
+                let codec = self.codec_stats_id(false, local.payload_type);
                 let ids = StreamIds {
                     id: &id,
                     transport_id: TRANSPORT_ID,
@@ -140,7 +153,7 @@ impl BundleTransport {
                 let cfg = stream.config();
                 let id = inbound_rtp_id(cfg.kind, cfg.ssrc);
                 let remote_id = remote_outbound_rtp_id(cfg.kind, cfg.ssrc);
-                let codec = codec_id(true, meta.payload_type);
+                let codec = self.codec_stats_id(true, meta.payload_type);
                 let ids = StreamIds {
                     id: &id,
                     transport_id: TRANSPORT_ID,
@@ -166,7 +179,7 @@ impl BundleTransport {
         for (inbound, pt) in codecs {
             if let Some(c) = self.media.codec(pt) {
                 report.insert(RTCCodecStats {
-                    id: codec_id(inbound, pt),
+                    id: codec_id(inbound, pt, c.sdp_fmtp_line.as_deref()),
                     timestamp,
                     channels: c.channels,
                     clock_rate: Some(c.clock_rate),
@@ -192,7 +205,10 @@ mod tests {
         assert_eq!(outbound_rtp_id(MediaKind::Audio, 42), "OT01A42");
         assert_eq!(remote_inbound_rtp_id(MediaKind::Video, 7), "RIV7");
         assert_eq!(remote_outbound_rtp_id(MediaKind::Audio, 9), "ROA9");
-        assert_eq!(codec_id(true, 111), "CIT01_111");
-        assert_eq!(codec_id(false, 96), "COT01_96");
+        assert_eq!(codec_id(true, 0, None), "CIT01_0");
+        assert_eq!(
+            codec_id(false, 111, Some("minptime=10;useinbandfec=1")),
+            "COT01_111_minptime=10;useinbandfec=1"
+        );
     }
 }

@@ -10,7 +10,7 @@ use common::*;
 use rtcscope_dtls::{DtlsFailure, LocalCertificate};
 use rtcscope_netsim::Side;
 use rtcscope_peer::stats::{
-    codec_id, inbound_rtp_id, outbound_rtp_id, remote_inbound_rtp_id, remote_outbound_rtp_id,
+    inbound_rtp_id, outbound_rtp_id, remote_inbound_rtp_id, remote_outbound_rtp_id,
 };
 use rtcscope_peer::{BundleTransport, MediaSendError};
 use rtcscope_sctp::{DataChannelInit, DataChannelMessage};
@@ -167,9 +167,15 @@ fn connects_exchanges_media_and_data_both_ways_with_exact_stats() {
         );
         // References: codec objects of the right direction, remote objects paired.
         let pt = if kind == MediaKind::Audio { OPUS } else { H264 };
-        assert_eq!(out.codec_id.as_deref(), Some(codec_id(false, pt).as_str()));
-        assert_eq!(inb.codec_id.as_deref(), Some(codec_id(true, pt).as_str()));
-        let codec: &RTCCodecStats = rx.get_as(&codec_id(true, pt)).unwrap();
+        assert_eq!(
+            out.codec_id.as_deref(),
+            Some(codec_id_of(false, pt).as_str())
+        );
+        assert_eq!(
+            inb.codec_id.as_deref(),
+            Some(codec_id_of(true, pt).as_str())
+        );
+        let codec: &RTCCodecStats = rx.get_as(&codec_id_of(true, pt)).unwrap();
         assert_eq!(codec.payload_type, u32::from(pt));
         assert_eq!(
             out.remote_id.as_deref(),
@@ -187,7 +193,7 @@ fn connects_exchanges_media_and_data_both_ways_with_exact_stats() {
         assert_eq!(ro.packets_sent, Some(u64::from(PACKETS)));
     }
     // The RTX codec is negotiated but no stream used it: no object.
-    assert!(!ra.has(&codec_id(false, RTX)) && !ra.has(&codec_id(true, RTX)));
+    assert!(!ra.has(&codec_id_of(false, RTX)) && !ra.has(&codec_id_of(true, RTX)));
 
     // Data channel messages, both ways, in order, and their stats.
     let got_b: Vec<_> = sim.seen_b.messages.iter().map(|(_, m)| m.clone()).collect();
@@ -224,6 +230,7 @@ fn connects_exchanges_media_and_data_both_ways_with_exact_stats() {
             "side {side}: {sent} datagrams / {sent_bytes} bytes sent, {received} / {received_bytes} received"
         );
     }
+    assert_members_match_chrome(&ra);
     assert_eq!(sim.a.counters().unknown_discarded, 0);
     assert_eq!(sim.b.counters().srtp_rejected, 0);
     println!("{} reports per side verified", sim.reports);
@@ -424,4 +431,43 @@ fn garbage_datagrams_are_counted_and_discarded() {
         inbound(&rb, MediaKind::Audio, A_AUDIO).packets_received,
         Some(50)
     );
+}
+
+/// Objects of these types carry exactly the members Chrome 156 reports for
+/// them in the loopback fixture (the RTP types also carry media-layer
+/// members this crate cannot produce, so they are not compared here).
+fn assert_members_match_chrome(report: &RTCStatsReport) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/chrome-156-loopback-getstats.json"
+    ))
+    .unwrap();
+    let fixture: serde_json::Value = serde_json::from_str(&text).unwrap();
+    fn collect(v: &serde_json::Value, out: &mut BTreeMap<String, BTreeSet<String>>) {
+        match v {
+            serde_json::Value::Object(m)
+                if m.contains_key("type") && m.contains_key("timestamp") =>
+            {
+                let ty = m["type"].as_str().unwrap().to_string();
+                out.entry(ty).or_default().extend(m.keys().cloned());
+            }
+            serde_json::Value::Object(m) => m.values().for_each(|x| collect(x, out)),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+    let mut chrome = BTreeMap::new();
+    collect(&fixture, &mut chrome);
+    let mut ours = BTreeMap::new();
+    collect(&serde_json::to_value(report).unwrap(), &mut ours);
+    for ty in [
+        "transport",
+        "codec",
+        "certificate",
+        "data-channel",
+        "peer-connection",
+    ] {
+        assert_eq!(ours.get(ty), chrome.get(ty), "members of {ty}");
+    }
 }

@@ -492,3 +492,12 @@ pub fn audio_len(i: u32) -> usize {
 pub fn video_len(i: u32) -> usize {
     600 + (i as usize * 13) % 500
 }
+
+/// The codec stats id of a configured payload type.
+pub fn codec_id_of(inbound: bool, payload_type: u8) -> String {
+    let fmtp = codecs()
+        .into_iter()
+        .find(|c| c.payload_type == payload_type)
+        .and_then(|c| c.sdp_fmtp_line);
+    rtcscope_peer::stats::codec_id(inbound, payload_type, fmtp.as_deref())
+}
