@@ -931,3 +931,39 @@ fn random_datagrams_never_panic_and_stay_bounded() {
     }));
     assert!(sim.both_connected());
 }
+
+#[test]
+fn gathering_transactions_are_paced_by_ta() {
+    let mut a = config(A_ADDR, true, 45);
+    a.local_addresses.push(addr("10.0.0.1:5001"));
+    for (i, server) in ["198.51.100.1:3478", "198.51.100.2:3478"]
+        .iter()
+        .enumerate()
+    {
+        a.stun_servers.push(rtcscope_ice::StunServer {
+            url: format!("stun:s{i}.example.org"),
+            address: addr(server),
+        });
+    }
+    let mut sim = Sim::new(a, config(B_ADDR, false, 46), delay(10));
+    sim.auto_signal = false;
+    sim.run_for(Duration::from_millis(400));
+    let mut firsts: Vec<(std::time::Instant, rtcscope_ice::stun::TransactionId)> = Vec::new();
+    for r in sim
+        .wire
+        .iter()
+        .filter(|r| r.to.ip().to_string().starts_with("198.51.100."))
+    {
+        let tid = r.stun.unwrap().1;
+        if !firsts.iter().any(|(_, t)| *t == tid) {
+            firsts.push((r.at, tid));
+        }
+    }
+    // 2 servers × 2 bases, one new transaction per Ta = 50 ms.
+    assert_eq!(firsts.len(), 4);
+    let offsets: Vec<u128> = firsts
+        .iter()
+        .map(|(t, _)| (*t - sim.start).as_millis())
+        .collect();
+    assert_eq!(offsets, vec![0, 50, 100, 150]);
+}

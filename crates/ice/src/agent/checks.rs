@@ -107,8 +107,8 @@ impl IceAgent {
 
     /// Arms the Ta pacer if there is anything to check.
     pub(crate) fn schedule_pacing(&mut self, now: Instant) {
-        if self.next_pacing.is_none() && self.remote_credentials.is_some() && self.has_check_work()
-        {
+        let checks = self.remote_credentials.is_some() && self.has_check_work();
+        if self.next_pacing.is_none() && (checks || !self.gather_jobs.is_empty()) {
             self.next_pacing = Some(now);
         }
     }
@@ -124,6 +124,21 @@ impl IceAgent {
     /// One Ta tick: the triggered queue first, then the best Waiting pair, else unfreeze
     /// (RFC 8445 §6.1.4.2).
     pub(crate) fn pace(&mut self, now: Instant) {
+        // Gathering and checks share the pacer; triggered checks go first, then gathering.
+        if self.triggered.is_empty()
+            && let Some(job) = self.gather_jobs.pop_front()
+        {
+            match job {
+                super::GatherJob::ServerBinding { server, base } => {
+                    self.start_server_binding(now, server, base);
+                }
+                super::GatherJob::Allocate { allocation } => {
+                    self.send_turn_request(now, allocation, super::relay::TurnRequest::Allocate);
+                }
+            }
+            self.next_pacing = Some(now + self.config.ta);
+            return;
+        }
         if self.remote_credentials.is_none() {
             return;
         }

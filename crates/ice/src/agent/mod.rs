@@ -69,6 +69,13 @@ pub(crate) struct Transaction {
     pub(crate) len: usize,
 }
 
+/// A gathering transaction to start at the next Ta tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GatherJob {
+    ServerBinding { server: usize, base: SocketAddr },
+    Allocate { allocation: usize },
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct ServerState {
     pub(crate) url: String,
@@ -95,6 +102,8 @@ pub struct IceAgent {
     pub(crate) transactions: Vec<Transaction>,
     pub(crate) servers: Vec<ServerState>,
     pub(crate) allocations: Vec<Allocation>,
+    /// Gathering transactions waiting for their Ta slot (RFC 8445 §14.2).
+    pub(crate) gather_jobs: VecDeque<GatherJob>,
     pub(crate) gathering_complete: bool,
     pub(crate) remote_end_of_candidates: bool,
     pub(crate) next_pacing: Option<Instant>,
@@ -153,6 +162,7 @@ impl IceAgent {
             transactions: Vec::new(),
             servers,
             allocations: Vec::new(),
+            gather_jobs: VecDeque::new(),
             gathering_complete: false,
             remote_end_of_candidates: false,
             next_pacing: None,
@@ -184,7 +194,7 @@ impl IceAgent {
     fn gather(&mut self, now: Instant) {
         let addresses = self.config.local_addresses.clone();
         if self.allocations.is_empty() {
-            self.start_allocations(now);
+            self.start_allocations();
         } else {
             // ICE restart: the allocations stay, their relayed addresses become candidates
             // of the new generation.
@@ -195,6 +205,7 @@ impl IceAgent {
             }
         }
         if self.config.relay_only {
+            self.arm_gather_pacing(now);
             self.check_gathering_complete();
             return;
         }
@@ -222,27 +233,38 @@ impl IceAgent {
         for server in 0..self.servers.len() {
             for base in &addresses {
                 if base.is_ipv4() == self.servers[server].address.is_ipv4() {
-                    self.start_server_binding(now, server, *base);
+                    self.gather_jobs.push_back(GatherJob::ServerBinding {
+                        server,
+                        base: *base,
+                    });
                 }
             }
         }
+        self.arm_gather_pacing(now);
         self.check_gathering_complete();
+    }
+
+    fn arm_gather_pacing(&mut self, now: Instant) {
+        if !self.gather_jobs.is_empty() && self.next_pacing.is_none() {
+            self.next_pacing = Some(now);
+        }
     }
 
     pub(crate) fn check_gathering_complete(&mut self) {
         if self.gathering_complete {
             return;
         }
-        let pending = self.transactions.iter().any(|t| {
-            matches!(
-                t.kind,
-                TxKind::ServerBinding { .. }
-                    | TxKind::Turn {
-                        request: TurnRequest::Allocate,
-                        ..
-                    }
-            )
-        });
+        let pending = !self.gather_jobs.is_empty()
+            || self.transactions.iter().any(|t| {
+                matches!(
+                    t.kind,
+                    TxKind::ServerBinding { .. }
+                        | TxKind::Turn {
+                            request: TurnRequest::Allocate,
+                            ..
+                        }
+                )
+            });
         if !pending {
             self.gathering_complete = true;
             self.events.push_back(IceEvent::GatheringComplete);
@@ -291,6 +313,7 @@ impl IceAgent {
     pub fn close(&mut self, now: Instant) {
         self.closed = true;
         self.transactions.clear();
+        self.gather_jobs.clear();
         self.triggered.clear();
         self.transmits.clear();
         self.update_state(now);

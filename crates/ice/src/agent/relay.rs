@@ -132,8 +132,9 @@ fn long_term_key(username: &str, realm: &str, password: &str) -> [u8; 16] {
 }
 
 impl IceAgent {
-    /// One allocation per (TURN server, base of the same family).
-    pub(crate) fn start_allocations(&mut self, now: Instant) {
+    /// One allocation per (TURN server, base of the same family), each Allocate waiting for
+    /// its Ta slot.
+    pub(crate) fn start_allocations(&mut self) {
         let bases = self.config.local_addresses.clone();
         for server in 0..self.config.turn_servers.len() {
             let (url, server_address) = {
@@ -164,7 +165,8 @@ impl IceAgent {
                     },
                 });
                 let index = self.allocations.len() - 1;
-                self.send_turn_request(now, index, TurnRequest::Allocate);
+                self.gather_jobs
+                    .push_back(super::GatherJob::Allocate { allocation: index });
             }
         }
     }
