@@ -92,8 +92,6 @@ pub enum NegotiationError {
     MidMismatch { mid: String },
     /// The remote side has no ICE credentials/fingerprint for the transport section.
     MissingTransportParameters,
-    /// Nothing in the offer could be accepted.
-    NothingAccepted,
 }
 
 impl fmt::Display for NegotiationError {
@@ -114,9 +112,6 @@ impl fmt::Display for NegotiationError {
                     f,
                     "remote description lacks ICE credentials or fingerprint for the transport"
                 )
-            }
-            NegotiationError::NothingAccepted => {
-                write!(f, "no media section of the offer can be accepted")
             }
         }
     }

@@ -68,3 +68,46 @@ impl ProfileLevelId {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_of_rfc_6184_table_5() {
+        // (profile-level-id, profile) worked out by hand from the table's bit patterns.
+        let table = [
+            ("42e01f", H264Profile::ConstrainedBaseline), // iop 1110 0000: x1xx0000
+            ("42c01f", H264Profile::ConstrainedBaseline), // iop 1100 0000
+            ("42401f", H264Profile::ConstrainedBaseline), // iop 0100 0000
+            ("42001f", H264Profile::Baseline),            // iop 0000 0000: x0xx0000
+            ("42801f", H264Profile::Baseline),            // iop 1000 0000
+            ("4d801f", H264Profile::ConstrainedBaseline), // main with constraint_set0
+            ("4d001f", H264Profile::Main),
+            ("58c01f", H264Profile::ConstrainedBaseline), // extended 11xx0000
+            ("58801f", H264Profile::Baseline),            // extended 10xx0000
+            ("640c1f", H264Profile::ConstrainedHigh),
+            ("64001f", H264Profile::High),
+            ("42e11f", H264Profile::Other), // reserved low bits set
+            ("f4001f", H264Profile::Other),
+        ];
+        for (hex, profile) in table {
+            assert_eq!(
+                ProfileLevelId::parse(hex).unwrap().profile(),
+                profile,
+                "{hex}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_and_print() {
+        let id = ProfileLevelId::parse("42E01F").unwrap();
+        assert_eq!(id, ProfileLevelId::CONSTRAINED_BASELINE_3_1);
+        assert_eq!(id.to_hex(), "42e01f");
+        assert_eq!(id.level_idc, 31);
+        for bad in ["", "42e01", "42e01f0", "42g01f", "+2e01f"] {
+            assert_eq!(ProfileLevelId::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -47,6 +47,31 @@ impl SessionDescription {
         parse::parse(sdp_type, text)
     }
 
+    /// Adds a trickled remote candidate to section `mid` (RTCPeerConnection
+    /// addIceCandidate), within [`limits::MAX_CANDIDATES_PER_SECTION`].
+    /// Returns false when the same candidate is already there.
+    pub fn add_candidate(&mut self, mid: &str, candidate: Candidate) -> Result<bool, SdpError> {
+        let section = self
+            .media
+            .iter_mut()
+            .find(|s| s.mid == mid)
+            .ok_or_else(|| SdpError::InvalidValue {
+                what: "candidate mid",
+                mid: mid.to_string(),
+            })?;
+        if section.candidates.contains(&candidate) {
+            return Ok(false);
+        }
+        if section.candidates.len() >= limits::MAX_CANDIDATES_PER_SECTION {
+            return Err(SdpError::TooMany {
+                what: "candidates",
+                limit: limits::MAX_CANDIDATES_PER_SECTION,
+            });
+        }
+        section.candidates.push(candidate);
+        Ok(true)
+    }
+
     /// The SDP text, CRLF line endings, in libwebrtc's attribute order.
     pub fn to_sdp(&self) -> String {
         write::write(self)

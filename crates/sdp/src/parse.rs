@@ -118,14 +118,20 @@ pub(crate) fn parse(sdp_type: SdpType, text: &str) -> Result<SessionDescription,
     let raw = prescan(text)?;
     let session = webrtc_sdp::parse_sdp(text, false).map_err(|e| syntax_error(&e))?;
     // fmtp lines webrtc-sdp refused as unsupported are not trusted either.
-    let refused_lines: HashSet<usize> = session
-        .warnings
-        .iter()
-        .filter_map(|w| match w {
-            SdpParserError::Unsupported { line_number, .. } => Some(*line_number),
-            _ => None,
-        })
-        .collect();
+    let mut refused_lines = HashSet::new();
+    for warning in &session.warnings {
+        if let SdpParserError::Unsupported {
+            line, line_number, ..
+        } = warning
+        {
+            // A dropped m= line would shift every later section against our
+            // raw lines, and its mid could not even be rejected: refuse.
+            if line.trim_start().starts_with("m=") {
+                return Err(syntax_error(warning));
+            }
+            refused_lines.insert(*line_number);
+        }
+    }
 
     let mut description = SessionDescription::rollback();
     description.sdp_type = sdp_type;

@@ -171,3 +171,29 @@ fn malformed_candidates_are_typed_errors() {
         Err(SdpError::InvalidCandidate { .. })
     ));
 }
+
+#[test]
+fn trickled_candidates_are_added_within_the_cap() {
+    let sdp = include_str!("data/chrome_offer.sdp");
+    let mut d = SessionDescription::parse(SdpType::Offer, sdp).unwrap();
+    let first = Candidate::parse("candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host").unwrap();
+    assert_eq!(d.add_candidate("0", first.clone()), Ok(true));
+    assert_eq!(d.add_candidate("0", first.clone()), Ok(false));
+    assert_eq!(d.media[0].candidates, std::slice::from_ref(&first));
+    assert!(matches!(
+        d.add_candidate("9", first),
+        Err(SdpError::InvalidValue { .. })
+    ));
+    for port in 1..rtcscope_sdp::limits::MAX_CANDIDATES_PER_SECTION {
+        let c = Candidate::parse(&format!("candidate:1 1 udp 1 10.0.0.2 {port} typ host")).unwrap();
+        assert_eq!(d.add_candidate("0", c), Ok(true));
+    }
+    let over = Candidate::parse("candidate:1 1 udp 1 10.0.0.3 1 typ host").unwrap();
+    assert!(matches!(
+        d.add_candidate("0", over),
+        Err(SdpError::TooMany {
+            what: "candidates",
+            ..
+        })
+    ));
+}

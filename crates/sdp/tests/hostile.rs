@@ -279,6 +279,17 @@ fn syntax_errors_name_the_line() {
     );
     let bad_rtpmap = CHROME_OFFER.replace("a=rtpmap:111 opus/48000/2", "a=rtpmap:abc opus/48000/2");
     assert!(matches!(parse(&bad_rtpmap), Err(SdpError::Syntax { .. })));
+    // An m= line webrtc-sdp cannot read (unknown protocol) is refused, not skipped.
+    // (Without its c= line, webrtc-sdp alone would fold the rest into the video section.)
+    let bad_proto = CHROME_OFFER.replace(
+        "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n",
+        "m=application 9 FOO/BAR webrtc-datachannel\r\n",
+    );
+    assert!(
+        matches!(parse(&bad_proto), Err(SdpError::Syntax { line: 168, .. })),
+        "{:?}",
+        parse(&bad_proto)
+    );
     let no_timing = without(&["t="]);
     assert!(matches!(parse(&no_timing), Err(SdpError::Syntax { .. })));
 }
