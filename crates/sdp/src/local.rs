@@ -44,10 +44,11 @@ impl Default for MediaCapabilities {
     fn default() -> Self {
         let fb = RtcpFeedback::new;
         MediaCapabilities {
-            // Chrome's own numbers: opus 111, H.264 42e01f pm=1 106 with RTX 107.
+            // Chrome 156 numbers (see the h264 getStats fixture): opus 111, H.264
+            // 42e01f packetization-mode=1 108; its RTX 109.
             opus_payload_type: 111,
-            h264_payload_type: 106,
-            h264_rtx_payload_type: 107,
+            h264_payload_type: 108,
+            h264_rtx_payload_type: 109,
             h264_level_idc: 0x1f,
             // rrtr (RFC 3611 XR) lets the remote sender measure RTT without
             // sending reports of its own (remote-outbound-rtp roundTripTime).

@@ -138,7 +138,7 @@ fn video_section_fields() {
     assert_eq!(video.direction, Direction::SendOnly);
     // 11 codecs each with RTX, plus red, its RTX and ulpfec.
     assert_eq!(video.codecs.len(), 25);
-    let h264 = video.codec(106).unwrap();
+    let h264 = video.codec(108).unwrap();
     assert_eq!((h264.name.as_str(), h264.clock_rate), ("H264", 90_000));
     assert_eq!(
         h264.fmtp_line(),
@@ -164,10 +164,10 @@ fn video_section_fields() {
         "level-idx=5;profile=0;tier=0"
     );
     assert_eq!(video.codec(98).unwrap().fmtp_line(), "profile-id=0");
-    assert_eq!(video.codec(107).unwrap().rtx_apt(), Some(106));
+    assert_eq!(video.codec(109).unwrap().rtx_apt(), Some(108));
     let rtx = video.rtx_map();
     assert_eq!(rtx.len(), 12);
-    assert!(rtx.contains(&(107, 106)) && rtx.contains(&(117, 116)) && rtx.contains(&(46, 45)));
+    assert!(rtx.contains(&(109, 108)) && rtx.contains(&(117, 116)) && rtx.contains(&(46, 45)));
     assert!(video.codec(118).unwrap().feedback.is_empty());
     assert_eq!(video.extmaps.len(), 11);
     assert_eq!(
@@ -237,13 +237,13 @@ fn answer_picks_h264_constrained_baseline_and_opus() {
             .iter()
             .map(|c| c.payload_type)
             .collect::<Vec<_>>(),
-        [106, 107]
+        [108, 109]
     );
     assert_eq!(
         video.codecs[0].fmtp_line(),
         "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
     );
-    assert_eq!(video.codecs[1].fmtp_line(), "apt=106");
+    assert_eq!(video.codecs[1].fmtp_line(), "apt=108");
     assert_eq!(video.codecs[0].feedback.len(), 5);
     // Only the extensions we implement, under the offerer's ids.
     assert_eq!(
@@ -273,10 +273,10 @@ fn answer_picks_h264_constrained_baseline_and_opus() {
     let text = answer.to_sdp();
     for line in [
         "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n",
-        "m=video 9 UDP/TLS/RTP/SAVPF 106 107\r\n",
-        "a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n",
-        "a=rtcp-fb:106 nack pli\r\n",
-        "a=fmtp:107 apt=106\r\n",
+        "m=video 9 UDP/TLS/RTP/SAVPF 108 109\r\n",
+        "a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n",
+        "a=rtcp-fb:108 nack pli\r\n",
+        "a=fmtp:109 apt=108\r\n",
         "a=setup:active\r\n",
         "a=recvonly\r\n",
         "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n",
@@ -341,7 +341,7 @@ fn transport_parameters_from_the_negotiated_pair() {
         (3_145_333_107, None)
     );
     let video = &t.media[1];
-    assert_eq!(video.rtx, [(107, 106)]);
+    assert_eq!(video.rtx, [(109, 108)]);
     assert_eq!(video.extension_id(extensions::SDES_MID), Some(4));
     assert_eq!(video.extension_id("urn:3gpp:video-orientation"), None);
     assert_eq!(video.remote_ssrcs.len(), 1);

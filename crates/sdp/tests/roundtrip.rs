@@ -60,7 +60,7 @@ fn offer_has_chromes_lines() {
     let text = create_offer(&config()).to_sdp();
     let fp = ["AB"; 32].join(":");
     let expected_video = format!(
-        "m=video 9 UDP/TLS/RTP/SAVPF 106 107\r\n\
+        "m=video 9 UDP/TLS/RTP/SAVPF 108 109\r\n\
          c=IN IP4 0.0.0.0\r\n\
          a=rtcp:9 IN IP4 0.0.0.0\r\n\
          a=ice-ufrag:abcd\r\n\
@@ -76,16 +76,16 @@ fn offer_has_chromes_lines() {
          a=msid:stream0 video0\r\n\
          a=rtcp-mux\r\n\
          a=rtcp-rsize\r\n\
-         a=rtpmap:106 H264/90000\r\n\
-         a=rtcp-fb:106 goog-remb\r\n\
-         a=rtcp-fb:106 transport-cc\r\n\
-         a=rtcp-fb:106 ccm fir\r\n\
-         a=rtcp-fb:106 nack\r\n\
-         a=rtcp-fb:106 nack pli\r\n\
-         a=rtcp-fb:106 rrtr\r\n\
-         a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n\
-         a=rtpmap:107 rtx/90000\r\n\
-         a=fmtp:107 apt=106\r\n\
+         a=rtpmap:108 H264/90000\r\n\
+         a=rtcp-fb:108 goog-remb\r\n\
+         a=rtcp-fb:108 transport-cc\r\n\
+         a=rtcp-fb:108 ccm fir\r\n\
+         a=rtcp-fb:108 nack\r\n\
+         a=rtcp-fb:108 nack pli\r\n\
+         a=rtcp-fb:108 rrtr\r\n\
+         a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n\
+         a=rtpmap:109 rtx/90000\r\n\
+         a=fmtp:109 apt=108\r\n\
          a=ssrc-group:FID 2001 2002\r\n\
          a=ssrc:2001 cname:rtcscope0cname00\r\n\
          a=ssrc:2001 msid:stream0 video0\r\n\
@@ -156,7 +156,7 @@ fn our_answerer_accepts_our_offer() {
             .iter()
             .map(|c| c.payload_type)
             .collect::<Vec<_>>(),
-        [106, 107]
+        [108, 109]
     );
     assert_eq!(video.codecs[0].feedback.len(), 6);
     assert_eq!(video.direction, Direction::RecvOnly);
@@ -182,7 +182,7 @@ fn our_answerer_accepts_our_offer() {
     assert_eq!((remote[0].ssrc, remote[0].rtx_ssrc), (2_001, Some(2_002)));
     assert_eq!(at_answerer.media[0].remote_ssrcs[0].ssrc, 1_001);
     assert!(at_offerer.media[0].remote_ssrcs.is_empty());
-    assert_eq!(at_answerer.media[1].rtx, [(107, 106)]);
+    assert_eq!(at_answerer.media[1].rtx, [(109, 108)]);
     assert_eq!(
         at_offerer.sctp.as_ref().unwrap().remote_max_message_size,
         262_144
