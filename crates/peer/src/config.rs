@@ -28,11 +28,28 @@ pub struct CodecConfig {
     pub sdp_fmtp_line: Option<String>,
 }
 
+impl CodecConfig {
+    /// For an RFC 4588 `*/rtx` codec, the payload type it retransmits
+    /// (`apt=` in its fmtp line).
+    pub fn rtx_apt(&self) -> Option<u8> {
+        let (_, subtype) = self.mime_type.split_once('/')?;
+        if !subtype.eq_ignore_ascii_case("rtx") {
+            return None;
+        }
+        self.sdp_fmtp_line
+            .as_deref()?
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("apt="))
+            .and_then(|v| v.trim().parse().ok())
+    }
+}
+
 /// One stream we send (one transceiver's sender in Unified Plan).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalStreamConfig {
     pub ssrc: u32,
-    /// RFC 4588 retransmission SSRC (`a=ssrc-group:FID`).
+    /// RFC 4588 retransmission SSRC (`a=ssrc-group:FID`); its payload type is
+    /// the `*/rtx` codec whose `apt` is `payload_type`.
     pub rtx_ssrc: Option<u32>,
     /// Payload type of the media; its [`CodecConfig`] must be configured.
     pub payload_type: u8,
@@ -44,6 +61,7 @@ pub struct LocalStreamConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteStreamConfig {
     pub ssrc: u32,
+    /// RTX packets on it are handed out as the media packets they restore.
     pub rtx_ssrc: Option<u32>,
     /// Media payload types the peer may use on this stream; the first one is
     /// the codec reported before a packet arrives.
@@ -132,6 +150,8 @@ impl std::fmt::Debug for BundleConfig {
 pub enum ConfigError {
     /// A stream names a payload type that has no [`CodecConfig`].
     UnknownPayloadType(u8),
+    /// A local stream has an RTX SSRC but no `*/rtx` codec with its `apt`.
+    NoRtxCodec { ssrc: u32 },
     /// A remote stream lists no payload type.
     NoPayloadType { ssrc: u32 },
     /// Two streams (or a stream and an RTX stream) share an SSRC.
@@ -150,6 +170,7 @@ impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::UnknownPayloadType(pt) => write!(f, "payload type {pt} has no codec"),
+            Self::NoRtxCodec { ssrc } => write!(f, "stream {ssrc} has RTX but no rtx codec"),
             Self::NoPayloadType { ssrc } => write!(f, "remote stream {ssrc} has no payload type"),
             Self::DuplicateSsrc(s) => write!(f, "SSRC {s} used twice"),
             Self::TwoSendersInMid(mid) => write!(f, "two local streams in mid {mid}"),

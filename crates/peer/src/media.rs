@@ -28,6 +28,8 @@ pub(crate) struct LocalStream {
     pub payload_type: u8,
     pub session: usize,
     next_sequence: u16,
+    /// RTX SSRC, payload type and next RTX sequence number.
+    rtx: Option<(u32, u8, u16)>,
 }
 
 /// What we know about a received stream beyond `rtp-stream`'s accounting.
@@ -62,7 +64,8 @@ pub struct MediaCounters {
     pub unsignaled_ssrcs_accepted: u64,
     /// Plaintext RTP that did not parse after SRTP.
     pub rtp_malformed: u64,
-    /// RTP on the RTX SSRC of a stream, or otherwise not handed out as media.
+    /// Accounted RTP not handed out as media: duplicates, invalid packets,
+    /// RTX with a payload type that is no `*/rtx` codec.
     pub rtp_not_delivered: u64,
 }
 
@@ -168,11 +171,25 @@ impl MediaEngine {
                 if let Some(rtx) = s.rtx_ssrc {
                     engine.add_route(rtx, index)?;
                 }
+                let rtx = match s.rtx_ssrc {
+                    Some(rtx_ssrc) => {
+                        let rtx_pt = config
+                            .codecs
+                            .iter()
+                            .find(|c| c.rtx_apt() == Some(s.payload_type))
+                            .ok_or(ConfigError::NoRtxCodec { ssrc: s.ssrc })?
+                            .payload_type;
+                        let seq = (mix(config.seed ^ u64::from(rtx_ssrc)) & 0x7FFF) as u16;
+                        Some((rtx_ssrc, rtx_pt, seq))
+                    }
+                    None => None,
+                };
                 engine.local.push(LocalStream {
                     ssrc: s.ssrc,
                     payload_type: s.payload_type,
                     session: index,
                     next_sequence: (mix(config.seed ^ u64::from(s.ssrc)) & 0x7FFF) as u16,
+                    rtx,
                 });
             }
             let mut remote = Vec::new();
@@ -261,6 +278,50 @@ impl MediaEngine {
         .map_err(MediaSendError::Build)
     }
 
+    /// Writes an RFC 4588 retransmission of packet `original_sequence` of
+    /// local stream `ssrc` (its RTX SSRC and payload type, the OSN, then
+    /// `payload`) into `out`; returns its length.
+    pub fn build_rtx(
+        &self,
+        ssrc: u32,
+        original_sequence: u16,
+        payload: &[u8],
+        timestamp: u32,
+        marker: bool,
+        out: &mut [u8],
+    ) -> Result<usize, MediaSendError> {
+        let stream = self
+            .local
+            .iter()
+            .find(|s| s.ssrc == ssrc)
+            .ok_or(MediaSendError::UnknownSsrc(ssrc))?;
+        let (rtx_ssrc, rtx_pt, seq) = stream.rtx.ok_or(MediaSendError::NoRtx(ssrc))?;
+        let header = RtpBuilder {
+            marker,
+            payload_type: rtx_pt,
+            sequence_number: seq,
+            timestamp,
+            ssrc: rtx_ssrc,
+            csrcs: &[],
+            extensions: Extensions::None,
+            payload: &[],
+            padding_len: 0,
+        }
+        .write(out)
+        .map_err(MediaSendError::Build)?;
+        let end = header + 2 + payload.len();
+        let available = out.len();
+        let body =
+            out.get_mut(header..end)
+                .ok_or(MediaSendError::Build(BuildError::BufferTooSmall {
+                    needed: end,
+                    available,
+                }))?;
+        body[..2].copy_from_slice(&original_sequence.to_be_bytes());
+        body[2..].copy_from_slice(payload);
+        Ok(end)
+    }
+
     /// Accounts a sent packet (`plain` is its header and payload, possibly
     /// already encrypted: only lengths and header fields are read).
     pub fn commit_sent(&mut self, now: Instant, plain: &[u8]) {
@@ -268,8 +329,15 @@ impl MediaEngine {
             return;
         };
         let ssrc = packet.ssrc();
-        if let Some(stream) = self.local.iter_mut().find(|s| s.ssrc == ssrc) {
-            stream.next_sequence = stream.next_sequence.wrapping_add(1);
+        let stream = self
+            .local
+            .iter_mut()
+            .find(|s| s.ssrc == ssrc || s.rtx.is_some_and(|(rtx_ssrc, _, _)| rtx_ssrc == ssrc));
+        if let Some(stream) = stream {
+            match stream.rtx.as_mut() {
+                Some((rtx_ssrc, _, seq)) if *rtx_ssrc == ssrc => *seq = seq.wrapping_add(1),
+                _ => stream.next_sequence = stream.next_sequence.wrapping_add(1),
+            }
             if let Some(section) = self.sections.get_mut(stream.session) {
                 section.session.on_rtp_sent(now, now, &packet);
             }
@@ -297,20 +365,52 @@ impl MediaEngine {
                 return None;
             }
         };
-        let is_media_ssrc = section.remote.iter_mut().find(|m| m.ssrc == ssrc);
-        match (outcome, is_media_ssrc) {
-            (ReceiveOutcome::Accepted | ReceiveOutcome::Probation, Some(meta)) => {
-                meta.payload_type = pt;
-                Some(RtpFacts {
-                    ssrc,
-                    payload_type: pt,
-                    sequence_number: packet.sequence_number(),
-                    timestamp: packet.timestamp(),
-                    marker: packet.marker(),
-                    payload_offset: packet.header_len(),
-                    payload_len: packet.payload().len(),
-                })
-            }
+        if !matches!(
+            outcome,
+            ReceiveOutcome::Accepted | ReceiveOutcome::Probation
+        ) {
+            self.counters.rtp_not_delivered += 1;
+            return None;
+        }
+        if let Some(meta) = section.remote.iter_mut().find(|m| m.ssrc == ssrc) {
+            meta.payload_type = pt;
+            return Some(RtpFacts {
+                ssrc,
+                payload_type: pt,
+                sequence_number: packet.sequence_number(),
+                timestamp: packet.timestamp(),
+                marker: packet.marker(),
+                payload_offset: packet.header_len(),
+                payload_len: packet.payload().len(),
+            });
+        }
+        // RTX (RFC 4588 §4): hand out the media packet it restores, under
+        // the media SSRC, the original sequence number and the `apt` type.
+        let media_ssrc = section
+            .session
+            .receive_streams()
+            .iter()
+            .find(|s| s.config().rtx_ssrc == Some(ssrc))
+            .map(|s| s.config().ssrc);
+        let apt = self
+            .codecs
+            .iter()
+            .find(|c| c.payload_type == pt)
+            .and_then(CodecConfig::rtx_apt);
+        let osn = packet
+            .payload()
+            .first_chunk::<2>()
+            .map(|b| u16::from_be_bytes(*b));
+        match (media_ssrc, apt, osn) {
+            (Some(media_ssrc), Some(apt), Some(osn)) => Some(RtpFacts {
+                ssrc: media_ssrc,
+                payload_type: apt,
+                sequence_number: osn,
+                timestamp: packet.timestamp(),
+                marker: packet.marker(),
+                payload_offset: packet.header_len() + 2,
+                payload_len: packet.payload().len() - 2,
+            }),
             _ => {
                 self.counters.rtp_not_delivered += 1;
                 None
@@ -501,6 +601,8 @@ pub enum Feedback<'a> {
 pub enum MediaSendError {
     /// No local (or, for feedback, remote) stream has this SSRC.
     UnknownSsrc(u32),
+    /// The local stream has no RTX SSRC.
+    NoRtx(u32),
     /// The packet does not fit or a field is out of range.
     Build(BuildError),
     /// SRTP is not keyed yet (DTLS not connected) or failed.
@@ -515,6 +617,7 @@ impl std::fmt::Display for MediaSendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::UnknownSsrc(s) => write!(f, "no stream with SSRC {s}"),
+            Self::NoRtx(s) => write!(f, "stream {s} has no RTX"),
             Self::Build(e) => write!(f, "RTP/RTCP build: {e:?}"),
             Self::NotConnected => write!(f, "SRTP not keyed"),
             Self::Ice(e) => write!(f, "ICE: {e}"),

@@ -635,7 +635,8 @@ impl BundleTransport {
 
     /// Sends one RTP packet on local stream `ssrc`: builds it (the stream's
     /// payload type and next sequence number), accounts it, protects it and
-    /// queues it on the selected pair.
+    /// queues it on the selected pair. Returns the sequence number it got
+    /// (the media layer keys its retransmission history by it).
     pub fn send_rtp(
         &mut self,
         now: Instant,
@@ -643,16 +644,44 @@ impl BundleTransport {
         payload: &[u8],
         timestamp: u32,
         marker: bool,
-    ) -> Result<(), MediaSendError> {
+    ) -> Result<u16, MediaSendError> {
+        self.send_packet(now, payload.len(), |media, buf| {
+            media.build_rtp(ssrc, payload, timestamp, marker, buf)
+        })
+    }
+
+    /// Retransmits packet `original_sequence` of local stream `ssrc` on its
+    /// RTX stream (RFC 4588: own SSRC, payload type and sequence numbers, the
+    /// original sequence number before `payload`). The media layer keeps the
+    /// history and answers [`BundleEvent::Feedback`] NACKs with this.
+    /// Returns the RTX sequence number.
+    pub fn send_rtx(
+        &mut self,
+        now: Instant,
+        ssrc: u32,
+        original_sequence: u16,
+        payload: &[u8],
+        timestamp: u32,
+        marker: bool,
+    ) -> Result<u16, MediaSendError> {
+        self.send_packet(now, payload.len() + 2, |media, buf| {
+            media.build_rtx(ssrc, original_sequence, payload, timestamp, marker, buf)
+        })
+    }
+
+    fn send_packet(
+        &mut self,
+        now: Instant,
+        body_len: usize,
+        build: impl FnOnce(&MediaEngine, &mut [u8]) -> Result<usize, MediaSendError>,
+    ) -> Result<u16, MediaSendError> {
         let Some(srtp) = self.srtp.as_mut() else {
             return Err(MediaSendError::NotConnected);
         };
         let mut buf = self.outbox.pool.take();
         let header = rtcscope_rtp::rtp::FIXED_HEADER_LEN;
-        buf.resize(header + payload.len() + srtp.profile.rtp_tag_len(), 0);
-        let result = self
-            .media
-            .build_rtp(ssrc, payload, timestamp, marker, &mut buf)
+        buf.resize(header + body_len + srtp.profile.rtp_tag_len(), 0);
+        let result = build(&self.media, &mut buf)
             .and_then(|len| {
                 srtp.outbound
                     .protect_rtp(&mut buf, len)
@@ -669,9 +698,10 @@ impl BundleTransport {
             Ok((len, protected, route)) => {
                 // Header and payload keep their lengths under SRTP; the tag follows.
                 self.media.commit_sent(now, &buf[..len]);
+                let sequence_number = u16::from_be_bytes([buf[2], buf[3]]);
                 buf.truncate(protected);
                 self.outbox.push(route.destination, route.source, buf);
-                Ok(())
+                Ok(sequence_number)
             }
             Err(e) => {
                 self.outbox.pool.give(buf);

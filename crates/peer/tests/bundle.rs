@@ -354,7 +354,7 @@ fn wrong_remote_fingerprint_fails_dtls_and_delivers_no_rtp() {
         let now = sim.now;
         for (t, audio) in [(&mut sim.a, A_AUDIO), (&mut sim.b, B_AUDIO)] {
             match t.send_rtp(now, audio, &payload(audio, i, 100), i * 960, false) {
-                Ok(()) | Err(MediaSendError::NotConnected) => {}
+                Ok(_) | Err(MediaSendError::NotConnected) => {}
                 Err(e) => panic!("{e}"),
             }
         }

@@ -138,3 +138,114 @@ fn close_sends_close_notify_and_stops_everything() {
     let t: &RTCTransportStats = ra.get_as("T01").unwrap();
     assert_eq!(t.ice_state.map(|s| s.as_str()), Some("closed"));
 }
+
+#[test]
+fn nack_driven_rtx_restores_lost_packets_and_is_counted() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut sim = Sim::new(lossy_link(0.05, Duration::from_millis(20)), false);
+    sim.connect(Duration::from_secs(30));
+    const N: u32 = 300;
+    // What the media layer keeps: sequence number -> packet index.
+    let mut history: BTreeMap<u16, u32> = BTreeMap::new();
+    let mut nacked: BTreeSet<u16> = BTreeSet::new();
+    let (mut nacks_sent, mut rtx_sent, mut feedback_seen) = (0u32, 0u64, 0usize);
+    let ts = |i: u32| i * 3000;
+    for step in 0..N + 100 {
+        let now = sim.now;
+        if step < N {
+            let seq = sim
+                .a
+                .send_rtp(now, A_VIDEO, &payload(A_VIDEO, step, 400), ts(step), false)
+                .unwrap();
+            history.insert(seq, step);
+        }
+        // B asks for every gap below the highest sequence number it saw, once.
+        if step % 5 == 4 {
+            let got: BTreeSet<u16> = sim
+                .seen_b
+                .rtp
+                .iter()
+                .filter(|r| r.ssrc == A_VIDEO)
+                .map(|r| r.sequence_number)
+                .collect();
+            if let (Some(&lo), Some(&hi)) = (got.first(), got.last()) {
+                let missing: Vec<u16> = (lo..hi)
+                    .filter(|s| !got.contains(s) && !nacked.contains(s))
+                    .collect();
+                if !missing.is_empty() {
+                    sim.b
+                        .send_feedback(now, A_VIDEO, Feedback::Nack(&missing))
+                        .unwrap();
+                    nacks_sent += 1;
+                    nacked.extend(missing);
+                }
+            }
+        }
+        // A answers NACKs from its history.
+        let requests: Vec<_> = sim.seen_a.feedback[feedback_seen..].to_vec();
+        feedback_seen = sim.seen_a.feedback.len();
+        for f in requests {
+            if let ReceivedFeedback::Nack { ssrc, lost } = f {
+                assert_eq!(ssrc, A_VIDEO);
+                for seq in lost {
+                    let i = history[&seq];
+                    sim.a
+                        .send_rtx(now, A_VIDEO, seq, &payload(A_VIDEO, i, 400), ts(i), false)
+                        .unwrap();
+                    rtx_sent += 1;
+                }
+            }
+        }
+        sim.run_for(Duration::from_millis(20));
+    }
+    sim.run_for(Duration::from_secs(2));
+    let (ra, rb) = sim.verified_stats();
+
+    // Every delivered packet, original or restored, is the original.
+    let mut distinct = BTreeSet::new();
+    for r in sim.seen_b.rtp.iter().filter(|r| r.ssrc == A_VIDEO) {
+        let i = history[&r.sequence_number];
+        assert_eq!(r.payload_type, H264);
+        assert_eq!(r.timestamp, ts(i));
+        assert_eq!(r.payload, payload(A_VIDEO, i, 400));
+        assert!(
+            distinct.insert(r.sequence_number),
+            "duplicate {}",
+            r.sequence_number
+        );
+    }
+    let rtx_on_wire = |dropped: bool| {
+        sim.wire_rtp
+            .iter()
+            .filter(|w| w.ssrc == A_VIDEO_RTX && w.dropped == dropped)
+            .count() as u64
+    };
+    let restored = rtx_on_wire(false);
+    println!(
+        "{nacks_sent} NACKs, {rtx_sent} RTX sent, {restored} restored, {} lost again",
+        rtx_on_wire(true)
+    );
+    assert!(rtx_sent >= 5 && restored > 0);
+    assert_eq!(rtx_on_wire(false) + rtx_on_wire(true), rtx_sent);
+
+    let out: &RTCOutboundRtpStreamStats = ra
+        .get_as(&outbound_rtp_id(MediaKind::Video, A_VIDEO))
+        .unwrap();
+    let inb: &RTCInboundRtpStreamStats = rb
+        .get_as(&inbound_rtp_id(MediaKind::Video, A_VIDEO))
+        .unwrap();
+    assert_eq!(out.retransmitted_packets_sent, Some(rtx_sent));
+    assert_eq!(out.packets_sent, Some(u64::from(N) + rtx_sent));
+    assert_eq!(out.rtx_ssrc, Some(A_VIDEO_RTX));
+    assert_eq!(inb.retransmitted_packets_received, Some(restored));
+    assert_eq!(inb.nack_count, Some(nacks_sent));
+    assert_eq!(out.nack_count, Some(feedback_seen as u32));
+    // Restored packets count as received: lost = window - distinct arrivals.
+    let (first, last) = (*distinct.first().unwrap(), *distinct.last().unwrap());
+    let window = u64::from(last.wrapping_sub(first)) + 1;
+    assert_eq!(inb.packets_received, Some(distinct.len() as u64));
+    assert_eq!(
+        inb.packets_lost,
+        Some((window - distinct.len() as u64) as i64)
+    );
+}
