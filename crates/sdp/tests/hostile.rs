@@ -2,7 +2,31 @@
 
 //! Invalid and hostile descriptions: each gives its typed error, none panics.
 
-use rtcscope_sdp::{SdpError, SdpType, SessionDescription, limits};
+use rtcscope_sdp::{
+    Fingerprint, HashAlgorithm, IceCredentials, LocalCapabilities, MediaCapabilities, RemoteOffer,
+    SdpError, SdpType, SessionDescription, create_answer, limits,
+};
+
+fn caps() -> LocalCapabilities {
+    LocalCapabilities {
+        session_id: 1,
+        session_version: 1,
+        ice: IceCredentials {
+            ufrag: "abcd".to_string(),
+            pwd: "0123456789abcdefghijklmn".to_string(),
+        },
+        fingerprint: Fingerprint {
+            algorithm: HashAlgorithm::Sha256,
+            bytes: vec![1; 32],
+        },
+        media: MediaCapabilities::default(),
+        accept_audio: true,
+        accept_video: true,
+        accept_data_channel: true,
+        audio_tracks: Vec::new(),
+        video_tracks: Vec::new(),
+    }
+}
 
 const CHROME_OFFER: &str = include_str!("data/chrome_offer.sdp");
 
@@ -344,9 +368,17 @@ fn mutations_never_panic() {
         match parse(&text) {
             Ok(d) => {
                 ok += 1;
-                // Whatever we accepted we can write and read back.
+                // Whatever we accepted we can write and read back, and our
+                // answer to it reads back into the same model.
                 let again = parse(&d.to_sdp()).unwrap();
                 assert_eq!(again.media.len(), d.media.len());
+                if let Ok(answer) = create_answer(&RemoteOffer::try_from(d).unwrap(), &caps()) {
+                    let text = answer.to_sdp();
+                    assert_eq!(
+                        SessionDescription::parse(SdpType::Answer, &text).unwrap(),
+                        answer
+                    );
+                }
             }
             Err(_) => err += 1,
         }
