@@ -2,6 +2,44 @@
 //! model, [`SessionDescription::to_sdp`] writes it the way Chrome does, and
 //! JSEP offer/answer (RFC 8829) are pure functions: [`create_offer`],
 //! [`create_answer`] and [`negotiated_transport`].
+//!
+//! ```
+//! use rtcscope_sdp::*;
+//!
+//! let ice = |u: &str| IceCredentials { ufrag: u.into(), pwd: "0123456789abcdefghijklmn".into() };
+//! let fingerprint = Fingerprint { algorithm: HashAlgorithm::Sha256, bytes: vec![0xAB; 32] };
+//! let offer = create_offer(&LocalConfig {
+//!     session_id: 1,
+//!     session_version: 1,
+//!     ice: ice("offr"),
+//!     fingerprint: fingerprint.clone(),
+//!     sections: vec![OfferedSection {
+//!         kind: MediaKind::Video,
+//!         mid: "0".into(),
+//!         direction: Direction::SendOnly,
+//!         track: None,
+//!     }],
+//!     media: MediaCapabilities::default(),
+//! });
+//! let remote = RemoteOffer::parse(&offer.to_sdp())?;
+//! let answer = create_answer(&remote, &LocalCapabilities {
+//!     session_id: 2,
+//!     session_version: 1,
+//!     ice: ice("answ"),
+//!     fingerprint,
+//!     media: MediaCapabilities::default(),
+//!     accept_audio: true,
+//!     accept_video: true,
+//!     accept_data_channel: true,
+//!     audio_tracks: vec![],
+//!     video_tracks: vec![],
+//! })?;
+//! assert_eq!(answer.media[0].direction, Direction::RecvOnly);
+//! let transport = negotiated_transport(&answer, remote.description())?;
+//! assert_eq!(transport.dtls_role, DtlsRole::Client);
+//! assert_eq!(transport.media[0].rtx, [(109, 108)]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod answer;
 mod candidate;
