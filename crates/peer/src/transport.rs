@@ -216,7 +216,10 @@ impl BundleTransport {
             srtp: None,
             media,
             next_rtcp: None,
-            outbox: Outbox::default(),
+            outbox: Outbox {
+                indication_seed: config.seed,
+                ..Outbox::default()
+            },
             events: VecDeque::new(),
             event_pool: BufferPool::default(),
             lent: None,
@@ -287,6 +290,11 @@ impl BundleTransport {
     /// Datagrams dropped because `poll_transmit` was not drained.
     pub fn transmit_overflow_dropped(&self) -> u64 {
         self.outbox.overflow_dropped
+    }
+
+    /// Datagrams that could not be framed for a TURN relay.
+    pub fn relay_framing_failures(&self) -> u64 {
+        self.outbox.framing_failures
     }
 
     /// Remote ICE credentials learned (or changed: ICE restart) after construction.
@@ -539,9 +547,7 @@ impl BundleTransport {
         }
         while let Some(datagram) = dtls.poll_transmit() {
             match self.ice.send_data(now, datagram) {
-                Ok(route) => self
-                    .outbox
-                    .push_copy(route.destination, route.source, datagram),
+                Ok(route) => self.outbox.push_copy_routed(route, datagram),
                 Err(_) => self.counters.send_failures += 1,
             }
         }
@@ -625,7 +631,7 @@ impl BundleTransport {
         };
         buf.truncate(protected);
         match self.ice.send_data(now, &buf) {
-            Ok(route) => self.outbox.push(route.destination, route.source, buf),
+            Ok(route) => self.outbox.push_routed(route, buf),
             Err(_) => {
                 self.counters.send_failures += 1;
                 self.outbox.pool.give(buf);
@@ -700,7 +706,7 @@ impl BundleTransport {
                 self.media.commit_sent(now, &buf[..len]);
                 let sequence_number = u16::from_be_bytes([buf[2], buf[3]]);
                 buf.truncate(protected);
-                self.outbox.push(route.destination, route.source, buf);
+                self.outbox.push_routed(route, buf);
                 Ok(sequence_number)
             }
             Err(e) => {
