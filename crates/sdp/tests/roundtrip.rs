@@ -188,3 +188,104 @@ fn our_answerer_accepts_our_offer() {
         262_144
     );
 }
+
+#[test]
+fn rollback_and_pranswer() {
+    let rollback = SessionDescription::parse(SdpType::Rollback, "").unwrap();
+    assert_eq!(rollback.sdp_type, SdpType::Rollback);
+    assert!(rollback.media.is_empty());
+    assert_eq!(rollback.to_sdp(), "");
+
+    let offer = create_offer(&config());
+    let remote = RemoteOffer::parse(&offer.to_sdp()).unwrap();
+    let mut caps_answer = create_answer(
+        &remote,
+        &LocalCapabilities {
+            session_id: 3,
+            session_version: 1,
+            ice: IceCredentials {
+                ufrag: "prov".to_string(),
+                pwd: "zyxwvutsrqponmlkjihgfedc".to_string(),
+            },
+            fingerprint: Fingerprint {
+                algorithm: HashAlgorithm::Sha256,
+                bytes: vec![0xEE; 32],
+            },
+            media: MediaCapabilities::default(),
+            accept_audio: true,
+            accept_video: true,
+            accept_data_channel: false,
+            audio_tracks: Vec::new(),
+            video_tracks: Vec::new(),
+        },
+    )
+    .unwrap();
+    caps_answer.sdp_type = SdpType::Pranswer;
+    let pranswer = SessionDescription::parse(SdpType::Pranswer, &caps_answer.to_sdp()).unwrap();
+    assert_eq!(pranswer, caps_answer);
+    let t = negotiated_transport(&offer, &pranswer).unwrap();
+    assert_eq!(t.dtls_role, DtlsRole::Server);
+    assert!(t.sctp.is_none(), "data channel declined in the pranswer");
+}
+
+/// Firefox puts the fingerprint and ice-options at session level.
+#[test]
+fn session_level_transport_attributes() {
+    let fp = ["5A"; 32].join(":");
+    let sdp = format!(
+        "v=0\r\no=mozilla...THIS_IS_SDPARTA-99.0 8 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n\
+         a=fingerprint:sha-256 {fp}\r\na=group:BUNDLE 0\r\na=ice-options:trickle\r\n\
+         a=msid-semantic:WMS *\r\n\
+         m=audio 9 UDP/TLS/RTP/SAVPF 109\r\nc=IN IP4 0.0.0.0\r\n\
+         a=sendrecv\r\na=ice-pwd:fedcba9876543210fedcba98\r\na=ice-ufrag:1a2b3c4d\r\n\
+         a=mid:0\r\na=rtcp-mux\r\na=rtpmap:109 opus/48000/2\r\n\
+         a=fmtp:109 maxplaybackrate=48000;stereo=1;useinbandfec=1\r\na=setup:actpass\r\n"
+    );
+    let offer = RemoteOffer::parse(&sdp).unwrap();
+    let d = offer.description();
+    assert_eq!(d.session_id, 8);
+    assert!(d.ice_trickle && d.media[0].fingerprint.is_none());
+    assert_eq!(
+        d.fingerprint_for(&d.media[0]).unwrap().bytes,
+        vec![0x5A; 32]
+    );
+    assert_eq!(
+        d.msid_semantic.as_ref().map(|m| m.semantic.as_str()),
+        Some("WMS")
+    );
+    // maxplaybackrate=48000 is a webrtc-sdp default; kept because it was written.
+    assert_eq!(
+        d.media[0].codecs[0].fmtp_line(),
+        "maxplaybackrate=48000;stereo=1;useinbandfec=1"
+    );
+    assert_eq!(
+        SessionDescription::parse(SdpType::Offer, &d.to_sdp()).unwrap(),
+        *d
+    );
+    let answer = create_answer(
+        &offer,
+        &LocalCapabilities {
+            session_id: 3,
+            session_version: 1,
+            ice: IceCredentials {
+                ufrag: "answ".to_string(),
+                pwd: "zyxwvutsrqponmlkjihgfedc".to_string(),
+            },
+            fingerprint: Fingerprint {
+                algorithm: HashAlgorithm::Sha256,
+                bytes: vec![0xEE; 32],
+            },
+            media: MediaCapabilities::default(),
+            accept_audio: true,
+            accept_video: true,
+            accept_data_channel: true,
+            audio_tracks: Vec::new(),
+            video_tracks: Vec::new(),
+        },
+    )
+    .unwrap();
+    assert_eq!(answer.media[0].codecs[0].payload_type, 109);
+    let t = negotiated_transport(&answer, d).unwrap();
+    assert_eq!(t.remote_fingerprint.bytes, vec![0x5A; 32]);
+    assert_eq!(t.remote_ice.ufrag, "1a2b3c4d");
+}
