@@ -320,6 +320,21 @@ impl BundleTransport {
         r
     }
 
+    /// Local ICE restart: new credentials (read them again with
+    /// [`Self::local_ice_credentials`]) and candidates; the selected pair
+    /// carries media until a new one is chosen.
+    pub fn restart_ice(&mut self, now: Instant) {
+        self.ice.restart(now);
+        self.pump(now);
+    }
+
+    /// The peer's `a=max-message-size`, when learned after construction.
+    pub fn set_remote_max_message_size(&mut self, size: u32) {
+        if let Some(sctp) = self.sctp.as_mut() {
+            sctp.set_remote_max_message_size(size);
+        }
+    }
+
     pub fn set_remote_end_of_candidates(&mut self, now: Instant) {
         self.ice.set_remote_end_of_candidates(now);
         self.pump(now);

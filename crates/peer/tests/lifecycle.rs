@@ -249,3 +249,54 @@ fn nack_driven_rtx_restores_lost_packets_and_is_counted() {
         Some((window - distinct.len() as u64) as i64)
     );
 }
+
+#[test]
+fn late_candidates_and_late_fingerprint_still_connect() {
+    let (a, mut b) = configs(addr(A_ADDR), addr(B_ADDR), true);
+    let a_fingerprint = a.certificate.fingerprint();
+    b.remote_fingerprint = None;
+    let start = std::time::Instant::now();
+    let clock = rtcscope_stats::EpochClock::new(start, 1_800_000_000_000.0);
+    let mut ta = rtcscope_peer::BundleTransport::new(a, start, &clock).unwrap();
+    let mut tb = rtcscope_peer::BundleTransport::new(b, start, &clock).unwrap();
+    // Credentials now, candidates trickled 300 ms later.
+    let creds = |t: &rtcscope_peer::BundleTransport| {
+        let (u, p) = t.local_ice_credentials();
+        (u.to_string(), p.to_string())
+    };
+    let ((ua, pa), (ub, pb)) = (creds(&ta), creds(&tb));
+    ta.set_remote_ice_credentials(start, &ub, &pb).unwrap();
+    tb.set_remote_ice_credentials(start, &ua, &pa).unwrap();
+    let (cand_a, cand_b) = (remote_candidates(&ta), remote_candidates(&tb));
+    let mut sim = Sim::from_transports(ta, tb, clock, lossy_link(0.0, Duration::from_millis(10)));
+    sim.run_for(Duration::from_millis(300));
+    assert!(!sim.a.is_media_ready() && sim.a.dtls().is_none());
+    let now = sim.now;
+    for c in cand_b {
+        sim.a.add_remote_candidate(now, c).unwrap();
+    }
+    for c in cand_a {
+        sim.b.add_remote_candidate(now, c).unwrap();
+    }
+    sim.a.set_remote_end_of_candidates(now);
+    sim.b.set_remote_end_of_candidates(now);
+    // ICE connects and the handshake runs, but B cannot trust A yet.
+    sim.run_for(Duration::from_secs(1));
+    assert!(sim.b.dtls().is_some());
+    assert!(!sim.b.is_media_ready() && !sim.seen_b.dtls_connected);
+    sim.verified_stats();
+    let now = sim.now;
+    sim.b.set_remote_fingerprint(now, a_fingerprint);
+    sim.connect(Duration::from_secs(5));
+    assert!(sim.seen_b.dtls_connected && sim.seen_a.dtls_connected);
+    let now = sim.now;
+    sim.a
+        .send_rtp(now, A_AUDIO, &payload(A_AUDIO, 0, 50), 0, false)
+        .unwrap();
+    sim.a
+        .send_rtp(now, A_AUDIO, &payload(A_AUDIO, 1, 50), 960, false)
+        .unwrap();
+    sim.run_for(Duration::from_millis(100));
+    assert_eq!(sim.seen_b.rtp.len(), 2);
+    sim.verified_stats();
+}

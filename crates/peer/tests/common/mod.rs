@@ -289,6 +289,17 @@ impl Sim {
         let mut a = BundleTransport::new(a, start, &clock).unwrap();
         let mut b = BundleTransport::new(b, start, &clock).unwrap();
         signal(start, &mut a, &mut b);
+        Self::from_transports(a, b, clock, link)
+    }
+
+    /// Two transports created at `clock.anchor()`, signalled by the caller.
+    pub fn from_transports(
+        a: BundleTransport,
+        b: BundleTransport,
+        clock: EpochClock,
+        link: LinkConfig,
+    ) -> Sim {
+        let start = clock.anchor();
         Sim {
             now: start,
             start,
@@ -440,9 +451,14 @@ impl Sim {
     /// panics after `limit`.
     pub fn connect(&mut self, limit: Duration) {
         let deadline = self.now + limit;
-        while !(self.a.is_media_ready() && self.b.is_media_ready()) {
-            assert!(self.now < deadline, "not connected within {limit:?}");
+        loop {
+            // At least one turn, so events of a connection made by an API
+            // call (a late fingerprint) are drained too.
             self.run_for(Duration::from_millis(10));
+            if self.a.is_media_ready() && self.b.is_media_ready() {
+                break;
+            }
+            assert!(self.now < deadline, "not connected within {limit:?}");
         }
     }
 
