@@ -5,6 +5,7 @@
 
 pub mod frame;
 pub mod h264;
+pub mod opus;
 pub mod source;
 
 pub use frame::I420Frame;
