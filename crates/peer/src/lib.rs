@@ -9,11 +9,15 @@
 //! assembles one `RTCStatsReport` of every layer sampled together.
 
 pub mod config;
+mod datachannel;
 pub mod demux;
 #[cfg(feature = "tokio-driver")]
 pub mod driver;
+mod events;
+mod feedback;
 mod media;
 mod queues;
+mod send;
 pub mod stats;
 mod transport;
 
@@ -21,7 +25,7 @@ pub use config::{
     BundleConfig, CodecConfig, ConfigError, LocalStreamConfig, RemoteIceCredentials,
     RemoteStreamConfig, RtcpConfig,
 };
-pub use media::{Feedback, MAX_NACK_ITEMS, MediaCounters, MediaSendError, ReceivedFeedback};
-pub use transport::{
-    BundleCounters, BundleEvent, BundleTransport, DataChannelApiError, ReceivedRtp, Transmit,
-};
+pub use events::{BundleCounters, BundleEvent, DataChannelApiError, ReceivedRtp, Transmit};
+pub use feedback::{Feedback, MAX_NACK_ITEMS, ReceivedFeedback};
+pub use media::{MediaCounters, MediaSendError};
+pub use transport::BundleTransport;

@@ -6,130 +6,23 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use rtcscope_dtls::{
-    DtlsEvent, DtlsFailure, DtlsRole, DtlsState, DtlsTransport, DtlsTransportConfig,
-    LocalCertificate, Sha256Fingerprint,
+    DtlsEvent, DtlsRole, DtlsState, DtlsTransport, DtlsTransportConfig, LocalCertificate,
+    Sha256Fingerprint,
 };
-use rtcscope_ice::{Candidate, IceAgent, IceEvent, Received, RemoteCandidate, RemoteError};
+use rtcscope_ice::{Candidate, IceAgent, Received, RemoteCandidate, RemoteError};
 use rtcscope_rtp_stream::NtpClock;
-use rtcscope_sctp::{DataChannelError, DataChannelInit, SctpEvent, SctpTransport};
+use rtcscope_sctp::SctpTransport;
 use rtcscope_srtp::{SrtpContext, SrtpError, SrtpProfile};
 use rtcscope_stats::EpochClock;
 
 use crate::config::{BundleConfig, ConfigError};
 use crate::demux::{DatagramKind, classify};
-use crate::media::{
-    Feedback, MediaCounters, MediaEngine, MediaSendError, ReceivedFeedback, RtpFacts,
-};
+use crate::events::{BundleCounters, BundleEvent, Pending, ReceivedRtp, Transmit};
+use crate::media::{MediaCounters, MediaEngine};
 use crate::queues::{BUFFER_CAPACITY, BufferPool, Outbox};
 
 /// Events waiting in `poll_event`; beyond, received RTP is dropped (counted).
-const MAX_QUEUED_EVENTS: usize = 4096;
-/// Largest RTCP compound we build (fits one MTU with SRTCP overhead).
-const MAX_RTCP_LEN: usize = 1200;
-
-/// Datagram counters of the bundle: what arrived, and what was dropped where.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BundleCounters {
-    pub datagrams_received: u64,
-    pub stun_received: u64,
-    pub dtls_received: u64,
-    pub rtp_received: u64,
-    pub rtcp_received: u64,
-    /// First byte outside every RFC 7983 range we serve (or empty): discarded.
-    pub unknown_discarded: u64,
-    /// Non-STUN datagrams from an address that is no remote candidate of a pair.
-    pub not_from_a_pair: u64,
-    /// SRTP/SRTCP before the DTLS handshake keyed SRTP.
-    pub srtp_not_ready: u64,
-    /// SRTP packets refused by unprotect (authentication, replay, malformed).
-    pub srtp_rejected: u64,
-    /// SRTCP packets refused by unprotect.
-    pub srtcp_rejected: u64,
-    /// Compound RTCP with a malformed packet.
-    pub rtcp_malformed: u64,
-    /// Received media and feedback events dropped because `poll_event` was not drained.
-    pub rtp_events_dropped: u64,
-    /// DTLS application data while no SCTP association is configured.
-    pub dtls_data_without_sctp: u64,
-    /// DTLS, SCTP or RTCP output the lower layer refused to send.
-    pub send_failures: u64,
-    /// Datagrams after `close`.
-    pub received_after_close: u64,
-}
-
-/// A received RTP packet handed to the media layer; `payload` is valid until
-/// the next call on the transport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReceivedRtp<'a> {
-    pub ssrc: u32,
-    pub payload_type: u8,
-    pub sequence_number: u16,
-    pub timestamp: u32,
-    pub marker: bool,
-    pub payload: &'a [u8],
-}
-
-/// Something the peer connection must hear about.
-#[derive(Debug, PartialEq)]
-pub enum BundleEvent<'a> {
-    /// From the ICE agent: local candidates to signal, state and role changes,
-    /// selected pair changes.
-    Ice(IceEvent),
-    /// DTLS connected and the remote fingerprint matched; SRTP is keyed.
-    DtlsConnected,
-    /// The peer closed DTLS.
-    DtlsClosed,
-    /// DTLS failed; no media or data will flow.
-    DtlsFailed(DtlsFailure),
-    /// DTLS connected with keys SRTP could not use.
-    SrtpKeyingFailed(SrtpError),
-    /// A media packet.
-    Rtp(ReceivedRtp<'a>),
-    /// RTCP feedback about one of our streams (PLI/FIR/NACK).
-    Feedback(ReceivedFeedback),
-    /// A data-channel event.
-    DataChannel(SctpEvent),
-}
-
-/// A datagram to send: from `source` (a local candidate's base) to `destination`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Transmit<'a> {
-    pub destination: SocketAddr,
-    pub source: SocketAddr,
-    pub contents: &'a [u8],
-}
-
-/// Data-channel calls refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataChannelApiError {
-    /// No SCTP m-section is configured.
-    NoSctp,
-    /// The transport is closed.
-    Closed,
-    Channel(DataChannelError),
-}
-
-impl std::fmt::Display for DataChannelApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::NoSctp => write!(f, "no SCTP transport configured"),
-            Self::Closed => write!(f, "transport closed"),
-            Self::Channel(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for DataChannelApiError {}
-
-enum Pending {
-    Ice(IceEvent),
-    DtlsConnected,
-    DtlsClosed,
-    DtlsFailed(DtlsFailure),
-    SrtpKeyingFailed(SrtpError),
-    Rtp(RtpFacts, Vec<u8>),
-    Feedback(ReceivedFeedback),
-}
+pub(crate) const MAX_QUEUED_EVENTS: usize = 4096;
 
 /// SRTP contexts of both directions.
 pub(crate) struct Srtp {
@@ -142,23 +35,23 @@ pub(crate) struct Srtp {
 pub struct BundleTransport {
     pub(crate) ice: IceAgent,
     pub(crate) dtls: Option<DtlsTransport>,
-    dtls_config: DtlsTransportConfig,
+    pub(crate) dtls_config: DtlsTransportConfig,
     pub(crate) dtls_role: DtlsRole,
     pub(crate) certificate: LocalCertificate,
-    remote_fingerprint: Option<Sha256Fingerprint>,
+    pub(crate) remote_fingerprint: Option<Sha256Fingerprint>,
     pub(crate) sctp: Option<SctpTransport>,
     pub(crate) srtp: Option<Srtp>,
     pub(crate) media: MediaEngine,
-    next_rtcp: Option<Instant>,
-    outbox: Outbox,
-    events: VecDeque<Pending>,
-    event_pool: BufferPool,
+    pub(crate) next_rtcp: Option<Instant>,
+    pub(crate) outbox: Outbox,
+    pub(crate) events: VecDeque<Pending>,
+    pub(crate) event_pool: BufferPool,
     /// The buffer behind the slice last lent by `poll_transmit`/`poll_event`.
-    lent: Option<Vec<u8>>,
-    lent_to_outbox: bool,
-    scratch: Vec<u8>,
+    pub(crate) lent: Option<Vec<u8>>,
+    pub(crate) lent_to_outbox: bool,
+    pub(crate) scratch: Vec<u8>,
     pub(crate) counters: BundleCounters,
-    closed: bool,
+    pub(crate) closed: bool,
 }
 
 impl std::fmt::Debug for BundleTransport {
@@ -537,7 +430,7 @@ impl BundleTransport {
     }
 
     /// Moves everything the layers want to send into the transmit queue.
-    fn pump(&mut self, now: Instant) {
+    pub(crate) fn pump(&mut self, now: Instant) {
         while let Some(event) = self.ice.poll_event() {
             self.events.push_back(Pending::Ice(event));
         }
@@ -610,199 +503,6 @@ impl BundleTransport {
         }
         self.send_due_rtcp(now);
         self.pump(now);
-    }
-
-    fn send_due_rtcp(&mut self, now: Instant) {
-        if self.srtp.is_none() || self.next_rtcp.is_none_or(|t| t > now) {
-            return;
-        }
-        for index in 0..self.media.sections.len() {
-            let mut buf = self.outbox.pool.take();
-            buf.resize(MAX_RTCP_LEN + 64, 0);
-            match self.media.poll_rtcp(index, now, &mut buf[..MAX_RTCP_LEN]) {
-                Ok(Some(len)) => self.protect_and_send_rtcp(now, buf, len),
-                Ok(None) => self.outbox.pool.give(buf),
-                Err(_) => {
-                    self.counters.send_failures += 1;
-                    self.outbox.pool.give(buf);
-                }
-            }
-        }
-        self.next_rtcp = self.media.next_rtcp_at(now);
-    }
-
-    fn protect_and_send_rtcp(&mut self, now: Instant, mut buf: Vec<u8>, len: usize) {
-        let Some(srtp) = self.srtp.as_mut() else {
-            self.outbox.pool.give(buf);
-            return;
-        };
-        let protected = match srtp.outbound.protect_rtcp(&mut buf, len) {
-            Ok(n) => n,
-            Err(_) => {
-                self.counters.send_failures += 1;
-                self.outbox.pool.give(buf);
-                return;
-            }
-        };
-        buf.truncate(protected);
-        match self.ice.send_data(now, &buf) {
-            Ok(route) => self.outbox.push_routed(route, buf),
-            Err(_) => {
-                self.counters.send_failures += 1;
-                self.outbox.pool.give(buf);
-            }
-        }
-    }
-
-    /// Sends one RTP packet on local stream `ssrc`: builds it (the stream's
-    /// payload type and next sequence number), accounts it, protects it and
-    /// queues it on the selected pair. Returns the sequence number it got
-    /// (the media layer keys its retransmission history by it).
-    pub fn send_rtp(
-        &mut self,
-        now: Instant,
-        ssrc: u32,
-        payload: &[u8],
-        timestamp: u32,
-        marker: bool,
-    ) -> Result<u16, MediaSendError> {
-        self.send_packet(now, payload.len(), |media, buf| {
-            media.build_rtp(ssrc, payload, timestamp, marker, buf)
-        })
-    }
-
-    /// Retransmits packet `original_sequence` of local stream `ssrc` on its
-    /// RTX stream (RFC 4588: own SSRC, payload type and sequence numbers, the
-    /// original sequence number before `payload`). The media layer keeps the
-    /// history and answers [`BundleEvent::Feedback`] NACKs with this.
-    /// Returns the RTX sequence number.
-    pub fn send_rtx(
-        &mut self,
-        now: Instant,
-        ssrc: u32,
-        original_sequence: u16,
-        payload: &[u8],
-        timestamp: u32,
-        marker: bool,
-    ) -> Result<u16, MediaSendError> {
-        self.send_packet(now, payload.len() + 2, |media, buf| {
-            media.build_rtx(ssrc, original_sequence, payload, timestamp, marker, buf)
-        })
-    }
-
-    fn send_packet(
-        &mut self,
-        now: Instant,
-        body_len: usize,
-        build: impl FnOnce(&MediaEngine, &mut [u8]) -> Result<usize, MediaSendError>,
-    ) -> Result<u16, MediaSendError> {
-        let Some(srtp) = self.srtp.as_mut() else {
-            return Err(MediaSendError::NotConnected);
-        };
-        let mut buf = self.outbox.pool.take();
-        let header = rtcscope_rtp::rtp::FIXED_HEADER_LEN;
-        buf.resize(header + body_len + srtp.profile.rtp_tag_len(), 0);
-        let result = build(&self.media, &mut buf)
-            .and_then(|len| {
-                srtp.outbound
-                    .protect_rtp(&mut buf, len)
-                    .map(|n| (len, n))
-                    .map_err(MediaSendError::Srtp)
-            })
-            .and_then(|(len, protected)| {
-                self.ice
-                    .send_data(now, &buf[..protected])
-                    .map(|route| (len, protected, route))
-                    .map_err(MediaSendError::Ice)
-            });
-        match result {
-            Ok((len, protected, route)) => {
-                // Header and payload keep their lengths under SRTP; the tag follows.
-                self.media.commit_sent(now, &buf[..len]);
-                let sequence_number = u16::from_be_bytes([buf[2], buf[3]]);
-                buf.truncate(protected);
-                self.outbox.push_routed(route, buf);
-                Ok(sequence_number)
-            }
-            Err(e) => {
-                self.outbox.pool.give(buf);
-                Err(e)
-            }
-        }
-    }
-
-    /// Sends RTCP feedback (PLI or generic NACK) about remote stream `media_ssrc`
-    /// at once (RFC 4585 immediate mode, reduced size as with `a=rtcp-rsize`).
-    pub fn send_feedback(
-        &mut self,
-        now: Instant,
-        media_ssrc: u32,
-        feedback: Feedback<'_>,
-    ) -> Result<(), MediaSendError> {
-        if self.srtp.is_none() {
-            return Err(MediaSendError::NotConnected);
-        }
-        let mut buf = self.outbox.pool.take();
-        buf.resize(MAX_RTCP_LEN + 64, 0);
-        match self
-            .media
-            .build_feedback(media_ssrc, feedback, &mut buf[..MAX_RTCP_LEN])
-        {
-            Ok(len) => {
-                self.protect_and_send_rtcp(now, buf, len);
-                Ok(())
-            }
-            Err(e) => {
-                self.outbox.pool.give(buf);
-                Err(e)
-            }
-        }
-    }
-
-    /// `createDataChannel`: the stream id. The DCEP OPEN goes out once SCTP is up.
-    pub fn create_data_channel(
-        &mut self,
-        now: Instant,
-        init: DataChannelInit,
-    ) -> Result<u16, DataChannelApiError> {
-        let id = self.sctp_mut()?.create_data_channel(init);
-        self.pump(now);
-        id.map_err(DataChannelApiError::Channel)
-    }
-
-    pub fn send_text(
-        &mut self,
-        now: Instant,
-        id: u16,
-        text: &str,
-    ) -> Result<(), DataChannelApiError> {
-        let r = self.sctp_mut()?.send_text(id, text);
-        self.pump(now);
-        r.map_err(DataChannelApiError::Channel)
-    }
-
-    pub fn send_binary(
-        &mut self,
-        now: Instant,
-        id: u16,
-        data: &[u8],
-    ) -> Result<(), DataChannelApiError> {
-        let r = self.sctp_mut()?.send_binary(id, data);
-        self.pump(now);
-        r.map_err(DataChannelApiError::Channel)
-    }
-
-    pub fn close_data_channel(&mut self, now: Instant, id: u16) -> Result<(), DataChannelApiError> {
-        let r = self.sctp_mut()?.close_channel(id);
-        self.pump(now);
-        r.map_err(DataChannelApiError::Channel)
-    }
-
-    fn sctp_mut(&mut self) -> Result<&mut SctpTransport, DataChannelApiError> {
-        if self.closed {
-            return Err(DataChannelApiError::Closed);
-        }
-        self.sctp.as_mut().ok_or(DataChannelApiError::NoSctp)
     }
 
     /// Next datagram to send; the slice is valid until the next call.
