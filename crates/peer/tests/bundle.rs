@@ -407,6 +407,15 @@ fn garbage_datagrams_are_counted_and_discarded() {
     fake_rtcp.extend_from_slice(&A_AUDIO.to_be_bytes());
     fake_rtcp.extend_from_slice(&[0xA5; 40]);
     sim.b.handle_receive(now, from, to, &fake_rtcp);
+    // DTLS-looking records that are no valid record of this association.
+    let dtls_garbage: [&[u8]; 3] = [
+        &[23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 4, 1, 2, 3, 4],
+        &[22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+        &[63; 30],
+    ];
+    for d in dtls_garbage {
+        sim.b.handle_receive(now, from, to, d);
+    }
     // Media-looking data from an address that is no candidate.
     sim.b.handle_receive(now, addr("10.9.9.9:9"), to, &fake_rtp);
 
@@ -426,7 +435,14 @@ fn garbage_datagrams_are_counted_and_discarded() {
         sim.run_for(Duration::from_millis(20));
     }
     assert_eq!(sim.seen_b.rtp.len(), 50);
+    assert!(
+        sim.seen_b.dtls_failed.is_none(),
+        "{:?}",
+        sim.seen_b.dtls_failed
+    );
     let (_, rb) = sim.verified_stats();
+    let t: &RTCTransportStats = rb.get_as("T01").unwrap();
+    assert_eq!(t.dtls_state.as_str(), "connected");
     assert_eq!(
         inbound(&rb, MediaKind::Audio, A_AUDIO).packets_received,
         Some(50)
