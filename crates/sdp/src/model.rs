@@ -25,6 +25,21 @@ impl SdpType {
     }
 }
 
+impl std::str::FromStr for SdpType {
+    type Err = ();
+
+    /// The RTCSdpType strings: "offer", "answer", "pranswer", "rollback".
+    fn from_str(text: &str) -> Result<Self, ()> {
+        match text {
+            "offer" => Ok(SdpType::Offer),
+            "answer" => Ok(SdpType::Answer),
+            "pranswer" => Ok(SdpType::Pranswer),
+            "rollback" => Ok(SdpType::Rollback),
+            _ => Err(()),
+        }
+    }
+}
+
 /// One session description: session-level attributes plus its media sections.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionDescription {

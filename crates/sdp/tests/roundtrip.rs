@@ -191,6 +191,15 @@ fn our_answerer_accepts_our_offer() {
 
 #[test]
 fn rollback_and_pranswer() {
+    for t in [
+        SdpType::Offer,
+        SdpType::Answer,
+        SdpType::Pranswer,
+        SdpType::Rollback,
+    ] {
+        assert_eq!(t.as_str().parse::<SdpType>(), Ok(t));
+    }
+    assert_eq!("Offer".parse::<SdpType>(), Err(()));
     let rollback = SessionDescription::parse(SdpType::Rollback, "").unwrap();
     assert_eq!(rollback.sdp_type, SdpType::Rollback);
     assert!(rollback.media.is_empty());
