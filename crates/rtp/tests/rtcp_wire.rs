@@ -412,3 +412,43 @@ fn padded_rr_strips_padding() {
     assert_eq!(rr.ssrc(), 5);
     assert!(rr.profile_extension().is_empty());
 }
+
+#[test]
+fn compound_builder_refuses_overflow_and_keeps_what_fits() {
+    let mut buf = [0u8; 20];
+    let mut c = CompoundBuilder::new(&mut buf);
+    c.push(&Pli {
+        sender_ssrc: 1,
+        media_ssrc: 2,
+    })
+    .unwrap();
+    assert_eq!(c.len(), 12);
+    // An RR with one block needs 32 bytes; only 8 remain.
+    let blocks = [ReportBlock::default()];
+    let err = c
+        .push(&ReceiverReportBuilder {
+            ssrc: 3,
+            report_blocks: &blocks,
+        })
+        .unwrap_err();
+    assert_eq!(
+        err,
+        rtcscope_rtp::BuildError::BufferTooSmall {
+            needed: 32,
+            available: 8
+        }
+    );
+    assert_eq!(c.len(), 12);
+    // 32 report blocks do not fit the 5-bit count.
+    let many = [ReportBlock::default(); 32];
+    assert!(matches!(
+        ReceiverReportBuilder {
+            ssrc: 3,
+            report_blocks: &many
+        }
+        .write(&mut [0u8; 2048]),
+        Err(rtcscope_rtp::BuildError::InvalidField { .. })
+    ));
+    let n = c.finish();
+    assert_eq!(parse_compound(&buf[..n]).count(), 1);
+}

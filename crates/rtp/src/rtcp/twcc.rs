@@ -169,14 +169,15 @@ impl<'a> TransportCc<'a> {
         self.status_count
     }
 
-    /// 24-bit reference time in multiples of 64 ms (wraps; compare
-    /// consecutive feedbacks modulo 2^24).
+    /// Raw 24-bit reference time in multiples of 64 ms. The draft calls it
+    /// signed in an unknown time base; only differences between
+    /// consecutive feedbacks are meaningful, so compare modulo 2^24.
     #[inline]
     pub fn reference_time(&self) -> u32 {
         self.reference_time
     }
 
-    /// `reference_time` in microseconds.
+    /// `reference_time` read as unsigned, in microseconds.
     #[inline]
     pub fn reference_time_us(&self) -> i64 {
         i64::from(self.reference_time) * 64_000
