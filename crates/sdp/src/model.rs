@@ -403,6 +403,11 @@ impl Codec {
         self.fmtp.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
+    /// RTCCodecStats.sdpFmtpLine: the fmtp value, absent when there is none.
+    pub fn sdp_fmtp_line(&self) -> Option<String> {
+        (!self.fmtp.is_empty()).then(|| self.fmtp_line())
+    }
+
     /// The `a=fmtp` value as written (`a=1;b=2`, or bare tokens such as `111/111`).
     pub fn fmtp_line(&self) -> String {
         let parts: Vec<String> = self.fmtp.iter().map(|p| p.to_string()).collect();

@@ -44,6 +44,12 @@ impl NegotiatedMedia {
         self.codecs.iter().find(|c| c.payload_type == payload_type)
     }
 
+    /// RTCCodecStats.mimeType, e.g. `video/H264`, `audio/opus`.
+    pub fn mime_type(&self, payload_type: u8) -> Option<String> {
+        let codec = self.codec(payload_type)?;
+        Some(format!("{}/{}", self.kind.as_str(), codec.name))
+    }
+
     pub fn extension_id(&self, uri: &str) -> Option<u16> {
         self.extensions
             .iter()

@@ -342,6 +342,18 @@ fn transport_parameters_from_the_negotiated_pair() {
     );
     let video = &t.media[1];
     assert_eq!(video.rtx, [(109, 108)]);
+    // What codec stats need, as the Chrome 156 H.264 fixture reports them.
+    assert_eq!(video.mime_type(108).as_deref(), Some("video/H264"));
+    assert_eq!(
+        video.codec(108).unwrap().sdp_fmtp_line().as_deref(),
+        Some("level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f")
+    );
+    assert_eq!(audio.mime_type(111).as_deref(), Some("audio/opus"));
+    assert_eq!(
+        audio.codec(111).unwrap().sdp_fmtp_line().as_deref(),
+        Some("minptime=10;useinbandfec=1")
+    );
+    assert_eq!(video.mime_type(96), None);
     assert_eq!(video.extension_id(extensions::SDES_MID), Some(4));
     assert_eq!(video.extension_id("urn:3gpp:video-orientation"), None);
     assert_eq!(video.remote_ssrcs.len(), 1);
