@@ -34,24 +34,24 @@ struct LinkCapacity {
 }
 
 impl LinkCapacity {
+    /// The variance is normalized in kbit/s (as libwebrtc), so its clamp
+    /// [0.4, 2.5] means a deviation of sqrt(0.4 × 300) ≈ 11 kbit/s at
+    /// 300 kbit/s.
     fn on_overuse(&mut self, acked_bps: f64) {
+        let sample = acked_bps / 1000.0;
         let est = match self.estimate {
-            None => acked_bps,
-            Some(e) => (1.0 - CAPACITY_ALPHA) * e + CAPACITY_ALPHA * acked_bps,
+            None => sample,
+            Some(e) => (1.0 - CAPACITY_ALPHA) * e / 1000.0 + CAPACITY_ALPHA * sample,
         };
-        let norm = est.max(1.0);
         self.variance = ((1.0 - CAPACITY_ALPHA) * self.variance
-            + CAPACITY_ALPHA * (est - acked_bps).powi(2) / norm)
-            .clamp(0.4, 2.5);
-        self.estimate = Some(est);
-    }
-
-    fn deviation(&self, est: f64) -> f64 {
-        (self.variance * est).sqrt()
+            + CAPACITY_ALPHA * (est - sample).powi(2) / est.max(1.0))
+        .clamp(0.4, 2.5);
+        self.estimate = Some(est * 1000.0);
     }
 
     fn upper_bound(&self) -> Option<f64> {
-        self.estimate.map(|e| e + 3.0 * self.deviation(e))
+        let est = self.estimate? / 1000.0;
+        Some((est + 3.0 * (self.variance * est).sqrt()) * 1000.0)
     }
 }
 

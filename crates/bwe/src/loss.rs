@@ -2,27 +2,34 @@
 //! above 10 % loss the rate drops by half the loss fraction, below 2 % it
 //! may grow 8 % per second, in between it holds. It never exceeds the
 //! delay-based rate, so the combined target is the minimum of both.
+//!
+//! The fraction is taken over the most recent feedbacks that together
+//! describe at least 100 packets, re-evaluated at every feedback: 100
+//! packets keep 5 % random loss from looking like < 2 % (P ≈ 4 %) or
+//! > 10 % (P ≈ 1 %), while a sliding window still reacts within one
+//! feedback interval once enough packets are known.
 
-/// Packets a loss window needs before its fraction is trusted: 100 keeps
-/// 5 % random loss from looking like < 2 % (P ≈ 4 %) or > 10 % (P ≈ 1 %).
+/// Packets the loss fraction is computed over (at least).
 const WINDOW_PACKETS: u32 = 100;
-/// Heavy loss is acted on sooner: after this long with this many packets.
-const FAST_WINDOW_US: i64 = 1_000_000;
-const FAST_WINDOW_PACKETS: u32 = 20;
+/// Feedbacks remembered; at 50 ms intervals 12.8 s, enough for 100
+/// packets even at a few packets per second.
+const RING_LEN: usize = 256;
 const LOW_LOSS: f64 = 0.02;
 const HIGH_LOSS: f64 = 0.10;
 const GROWTH_PER_S: f64 = 1.08;
-const GROWTH_BPS: f64 = 1_000.0;
-/// Decreases are at least this far apart (plus one RTT).
+const GROWTH_BPS_PER_S: f64 = 1_000.0;
+/// Decreases are at least this far apart (plus one RTT), so one loss
+/// episode seen by overlapping windows is not punished repeatedly at once.
 const DECREASE_INTERVAL_US: i64 = 300_000;
 
 #[derive(Debug)]
 pub(crate) struct LossController {
     rate_bps: f64,
     min_bps: f64,
-    lost: u32,
-    total: u32,
-    window_start_us: Option<i64>,
+    /// (lost, total) per feedback, `head` is the newest.
+    ring: [(u32, u32); RING_LEN],
+    head: usize,
+    len: usize,
     last_update_us: Option<i64>,
     last_decrease_us: Option<i64>,
     last_fraction: f64,
@@ -33,9 +40,9 @@ impl LossController {
         Self {
             rate_bps: start_bps,
             min_bps,
-            lost: 0,
-            total: 0,
-            window_start_us: None,
+            ring: [(0, 0); RING_LEN],
+            head: 0,
+            len: 0,
             last_update_us: None,
             last_decrease_us: None,
             last_fraction: 0.0,
@@ -46,9 +53,24 @@ impl LossController {
         self.rate_bps
     }
 
-    /// Loss fraction of the last completed window.
+    /// Loss fraction of the last window of at least 100 packets.
     pub fn fraction_lost(&self) -> f64 {
         self.last_fraction
+    }
+
+    /// (lost, total) over the newest feedbacks covering >= 100 packets;
+    /// `None` while fewer are known.
+    fn window(&self) -> Option<(u32, u32)> {
+        let (mut lost, mut total) = (0u32, 0u32);
+        for k in 0..self.len {
+            let (l, t) = self.ring[(self.head + RING_LEN - k) % RING_LEN];
+            lost = lost.saturating_add(l);
+            total = total.saturating_add(t);
+            if total >= WINDOW_PACKETS {
+                return Some((lost, total));
+            }
+        }
+        None
     }
 
     /// Adds one feedback's outcome and returns the loss-based rate, never
@@ -61,29 +83,18 @@ impl LossController {
         delay_based_bps: f64,
         rtt_us: i64,
     ) -> f64 {
-        self.lost = self.lost.saturating_add(lost);
-        self.total = self.total.saturating_add(lost.saturating_add(received));
-        let start = *self.window_start_us.get_or_insert(now_us);
-        let fraction = if self.total > 0 {
-            f64::from(self.lost) / f64::from(self.total)
-        } else {
-            0.0
-        };
-        let complete = self.total >= WINDOW_PACKETS
-            || (now_us - start >= FAST_WINDOW_US
-                && self.total >= FAST_WINDOW_PACKETS
-                && fraction > HIGH_LOSS);
-        if complete {
+        self.head = (self.head + 1) % RING_LEN;
+        self.ring[self.head] = (lost, lost.saturating_add(received));
+        self.len = (self.len + 1).min(RING_LEN);
+        let dt_s = self
+            .last_update_us
+            .map_or(0.0, |t| ((now_us - t) as f64 / 1e6).clamp(0.0, 1.0));
+        self.last_update_us = Some(now_us);
+        if let Some((lost, total)) = self.window() {
+            let fraction = f64::from(lost) / f64::from(total);
             self.last_fraction = fraction;
-            self.lost = 0;
-            self.total = 0;
-            self.window_start_us = Some(now_us);
-            let dt_s = self
-                .last_update_us
-                .map_or(0.0, |t| ((now_us - t) as f64 / 1e6).clamp(0.0, 1.0));
-            self.last_update_us = Some(now_us);
             if fraction < LOW_LOSS {
-                self.rate_bps = self.rate_bps * GROWTH_PER_S.powf(dt_s) + GROWTH_BPS;
+                self.rate_bps = self.rate_bps * GROWTH_PER_S.powf(dt_s) + GROWTH_BPS_PER_S * dt_s;
             } else if fraction > HIGH_LOSS {
                 let wait = DECREASE_INTERVAL_US + rtt_us.max(0);
                 if self.last_decrease_us.is_none_or(|t| now_us - t >= wait) {
@@ -104,27 +115,28 @@ mod tests {
     #[test]
     fn twenty_percent_loss_cuts_by_ten_percent_five_holds_none_grows() {
         let mut l = LossController::new(1_000_000.0, 10_000.0);
-        // 100 packets, 20 lost.
-        let r = l.on_feedback(0, 20, 80, 2e6, 0);
+        // Fewer than 100 packets known: hold.
+        assert_eq!(l.on_feedback(0, 10, 40, 2e6, 0), 1_000_000.0);
+        // 100 packets, 20 lost: × (1 − 0.1).
+        let r = l.on_feedback(50_000, 10, 40, 2e6, 0);
         assert!((r - 900_000.0).abs() < 1e-6, "{r}");
         assert!((l.fraction_lost() - 0.2).abs() < 1e-12);
-        // 5 % holds.
-        let r = l.on_feedback(1_000_000, 5, 95, 2e6, 0);
+        // Next feedback 100 ms later, window still 20 %: too soon (300 ms + RTT).
+        let r = l.on_feedback(150_000, 10, 40, 2e6, 0);
         assert!((r - 900_000.0).abs() < 1e-6, "{r}");
-        // 0 % over one second: × 1.08 + 1 kbit/s.
-        let r = l.on_feedback(2_000_000, 0, 100, 2e6, 0);
+        // Window of the two newest feedbacks: 5 of 100 lost, hold.
+        l.on_feedback(200_000, 0, 50, 2e6, 0);
+        let r = l.on_feedback(250_000, 5, 45, 2e6, 0);
+        assert!((l.fraction_lost() - 0.05).abs() < 1e-12);
+        assert!((r - 900_000.0).abs() < 1e-6, "{r}");
+        // A clean feedback still shares its window with the lossy one: hold.
+        let r = l.on_feedback(300_000, 0, 50, 2e6, 0);
+        assert!((r - 900_000.0).abs() < 1e-6, "{r}");
+        // Two clean feedbacks: × 1.08 + 1 kbit/s over the 1 s since the
+        // last update.
+        let r = l.on_feedback(1_300_000, 0, 50, 2e6, 0);
         assert!((r - 973_000.0).abs() < 1e-6, "{r}");
         // Never above the delay-based rate.
-        assert_eq!(l.on_feedback(3_000_000, 0, 100, 500_000.0, 0), 500_000.0);
-    }
-
-    #[test]
-    fn small_windows_wait_for_enough_packets() {
-        let mut l = LossController::new(1_000_000.0, 10_000.0);
-        // 3 of 10 lost: not enough packets to act on.
-        assert_eq!(l.on_feedback(0, 3, 7, 2e6, 0), 1_000_000.0);
-        // A second later, 20 packets with 30 % loss: the fast path acts.
-        let r = l.on_feedback(1_000_000, 3, 7, 2e6, 0);
-        assert!((r - 850_000.0).abs() < 1e-6, "{r}");
+        assert_eq!(l.on_feedback(1_350_000, 0, 50, 500_000.0, 0), 500_000.0);
     }
 }
