@@ -156,6 +156,8 @@ pub enum ConfigError {
     NoPayloadType { ssrc: u32 },
     /// Two streams (or a stream and an RTX stream) share an SSRC.
     DuplicateSsrc(u32),
+    /// An m-section with this mid already exists.
+    MidExists(String),
     /// Two local streams in one m-section (Unified Plan: one sender each).
     TwoSendersInMid(String),
     /// More remote streams in one m-section than an RTCP report can cover.
@@ -173,6 +175,7 @@ impl std::fmt::Display for ConfigError {
             Self::NoRtxCodec { ssrc } => write!(f, "stream {ssrc} has RTX but no rtx codec"),
             Self::NoPayloadType { ssrc } => write!(f, "remote stream {ssrc} has no payload type"),
             Self::DuplicateSsrc(s) => write!(f, "SSRC {s} used twice"),
+            Self::MidExists(mid) => write!(f, "mid {mid} already configured"),
             Self::TwoSendersInMid(mid) => write!(f, "two local streams in mid {mid}"),
             Self::TooManyRemoteStreams(mid) => write!(f, "too many remote streams in mid {mid}"),
             Self::Sctp(e) => write!(f, "SCTP: {e}"),

@@ -12,7 +12,9 @@ use rtcscope_rtp_stream::{
 };
 use rtcscope_stats::MediaKind;
 
-use crate::config::{BundleConfig, CodecConfig, ConfigError};
+use crate::config::{
+    BundleConfig, CodecConfig, ConfigError, LocalStreamConfig, RemoteStreamConfig, RtcpConfig,
+};
 
 /// Which stream of which session an SSRC belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +32,8 @@ pub(crate) struct LocalStream {
     next_sequence: u16,
     /// RTX SSRC, payload type and next RTX sequence number.
     rtx: Option<(u32, u8, u16)>,
+    /// How many removed m-sections used this SSRC before (stats id suffix).
+    pub generation: u32,
 }
 
 /// What we know about a received stream beyond `rtp-stream`'s accounting.
@@ -39,6 +43,8 @@ pub(crate) struct RemoteStreamMeta {
     pub track_identifier: String,
     /// Payload type of the latest media packet (the configured primary before one).
     pub payload_type: u8,
+    /// How many removed m-sections used this SSRC before (stats id suffix).
+    pub generation: u32,
 }
 
 /// One m-section's RTP session.
@@ -79,7 +85,18 @@ pub(crate) struct MediaEngine {
     max_unsignaled: usize,
     unsignaled: usize,
     pub counters: MediaCounters,
+    rtcp: RtcpConfig,
+    seed: u64,
+    clock: NtpClock,
+    receive_only_sections: u32,
+    sections_created: u32,
+    /// (SSRC, times it was retired with a removed m-section). Grows only
+    /// through API calls, not remote input.
+    retired: Vec<(u32, u32)>,
 }
+
+/// `trackIdentifier` prefix of streams created for unsignaled SSRCs.
+const UNSIGNALED_TRACK_PREFIX: &str = "unsignaled-";
 
 /// splitmix64: initial sequence numbers from the seed (RFC 3550 §5.1 wants
 /// them unpredictable; the caller's seed provides that).
@@ -104,135 +121,242 @@ pub(crate) struct RtpFacts {
 
 impl MediaEngine {
     pub fn new(config: &BundleConfig, clock: NtpClock) -> Result<Self, ConfigError> {
-        let codec = |pt: u8| {
-            config
-                .codecs
-                .iter()
-                .find(|c| c.payload_type == pt)
-                .ok_or(ConfigError::UnknownPayloadType(pt))
-        };
         let mut engine = MediaEngine {
             sections: Vec::new(),
             local: Vec::new(),
-            codecs: config.codecs.clone(),
+            codecs: Vec::new(),
             routes: Vec::new(),
             max_unsignaled: config.max_unsignaled_ssrcs,
             unsignaled: 0,
             counters: MediaCounters::default(),
+            rtcp: config.rtcp.clone(),
+            seed: config.seed,
+            clock,
+            receive_only_sections: 0,
+            sections_created: 0,
+            retired: Vec::new(),
         };
+        engine.add_streams(
+            &config.codecs,
+            &config.local_streams,
+            &config.remote_streams,
+        )?;
+        Ok(engine)
+    }
+
+    /// Adds (or replaces, by payload type) negotiated codecs.
+    fn add_codecs(&mut self, codecs: &[CodecConfig]) {
+        for c in codecs {
+            match self
+                .codecs
+                .iter_mut()
+                .find(|e| e.payload_type == c.payload_type)
+            {
+                Some(existing) => *existing = c.clone(),
+                None => self.codecs.push(c.clone()),
+            }
+        }
+    }
+
+    /// Adds codecs and m-sections (renegotiation: a new transceiver). Every
+    /// mid must be new; on error nothing changes.
+    pub fn add_streams(
+        &mut self,
+        codecs: &[CodecConfig],
+        local: &[LocalStreamConfig],
+        remote: &[RemoteStreamConfig],
+    ) -> Result<(), ConfigError> {
+        let mut next = self.clone();
+        next.add_codecs(codecs);
+        next.add_streams_unchecked(local, remote)?;
+        *self = next;
+        Ok(())
+    }
+
+    fn add_streams_unchecked(
+        &mut self,
+        local: &[LocalStreamConfig],
+        remote: &[RemoteStreamConfig],
+    ) -> Result<(), ConfigError> {
         let mut mids: Vec<&str> = Vec::new();
-        for mid in config
-            .local_streams
+        for mid in local
             .iter()
             .map(|s| s.mid.as_str())
-            .chain(config.remote_streams.iter().map(|s| s.mid.as_str()))
+            .chain(remote.iter().map(|s| s.mid.as_str()))
         {
+            if self.sections.iter().any(|s| s.mid == mid) {
+                return Err(ConfigError::MidExists(mid.to_string()));
+            }
             if !mids.contains(&mid) {
                 mids.push(mid);
             }
         }
-        let mut receive_only = 0u32;
-        for (index, mid) in mids.iter().enumerate() {
-            let senders: Vec<_> = config
-                .local_streams
-                .iter()
-                .filter(|s| s.mid == *mid)
-                .collect();
+        for mid in mids {
+            let senders: Vec<_> = local.iter().filter(|s| s.mid == mid).collect();
+            let receivers: Vec<_> = remote.iter().filter(|r| r.mid == mid).collect();
             if senders.len() > 1 {
-                return Err(ConfigError::TwoSendersInMid((*mid).to_string()));
+                return Err(ConfigError::TwoSendersInMid(mid.to_string()));
             }
-            let rtcp_ssrc = match senders.first() {
-                Some(s) => s.ssrc,
-                None => {
-                    receive_only += 1;
-                    config.rtcp.receive_only_ssrc.wrapping_add(receive_only - 1)
-                }
-            };
-            let mut session = Session::new(
-                SessionConfig {
-                    rtcp_ssrc,
-                    cname: config.rtcp.cname.clone(),
-                    rrtr: config.rtcp.rrtr,
-                    rtcp_min_interval: config.rtcp.min_interval,
-                    session_bandwidth_bps: config.rtcp.session_bandwidth_bps,
-                    seed: mix(config.seed ^ index as u64),
-                },
-                clock,
-            );
-            if let Some(s) = senders.first() {
-                let clock_rate = codec(s.payload_type)?.clock_rate;
-                session.set_send_stream(SendConfig {
-                    ssrc: s.ssrc,
-                    clock_rate,
-                    kind: s.kind,
-                    rtx_ssrc: s.rtx_ssrc,
-                });
-                engine.add_route(s.ssrc, index)?;
-                if let Some(rtx) = s.rtx_ssrc {
-                    engine.add_route(rtx, index)?;
-                }
-                let rtx = match s.rtx_ssrc {
-                    Some(rtx_ssrc) => {
-                        let rtx_pt = config
-                            .codecs
-                            .iter()
-                            .find(|c| c.rtx_apt() == Some(s.payload_type))
-                            .ok_or(ConfigError::NoRtxCodec { ssrc: s.ssrc })?
-                            .payload_type;
-                        let seq = (mix(config.seed ^ u64::from(rtx_ssrc)) & 0x7FFF) as u16;
-                        Some((rtx_ssrc, rtx_pt, seq))
-                    }
-                    None => None,
-                };
-                engine.local.push(LocalStream {
-                    ssrc: s.ssrc,
-                    payload_type: s.payload_type,
-                    session: index,
-                    next_sequence: (mix(config.seed ^ u64::from(s.ssrc)) & 0x7FFF) as u16,
-                    rtx,
-                });
+            self.add_section(mid, senders.first().copied(), &receivers)?;
+        }
+        Ok(())
+    }
+
+    fn codec_config(&self, pt: u8) -> Result<&CodecConfig, ConfigError> {
+        self.codec(pt).ok_or(ConfigError::UnknownPayloadType(pt))
+    }
+
+    /// Times `ssrc` belonged to a removed m-section (its stats ids get a
+    /// suffix so a deleted id never returns).
+    fn generation_of(&self, ssrc: u32) -> u32 {
+        self.retired
+            .iter()
+            .find(|(s, _)| *s == ssrc)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    fn add_section(
+        &mut self,
+        mid: &str,
+        sender: Option<&LocalStreamConfig>,
+        receivers: &[&RemoteStreamConfig],
+    ) -> Result<(), ConfigError> {
+        let index = self.sections.len();
+        let rtcp_ssrc = match sender {
+            Some(s) => s.ssrc,
+            None => {
+                self.receive_only_sections += 1;
+                self.rtcp
+                    .receive_only_ssrc
+                    .wrapping_add(self.receive_only_sections - 1)
             }
-            let mut remote = Vec::new();
-            let mut payload_types = Vec::new();
-            for r in config.remote_streams.iter().filter(|r| r.mid == *mid) {
-                let primary = *r
-                    .payload_types
-                    .first()
-                    .ok_or(ConfigError::NoPayloadType { ssrc: r.ssrc })?;
-                let clock_rate = codec(primary)?.clock_rate;
-                for &pt in &r.payload_types {
-                    let c = codec(pt)?;
-                    payload_types.push((pt, r.kind, c.clock_rate));
-                }
-                let added = session.add_receive_stream(ReceiveConfig {
-                    ssrc: r.ssrc,
-                    clock_rate,
-                    kind: r.kind,
-                    rtx_ssrc: r.rtx_ssrc,
-                    fec_ssrc: None,
-                });
-                if !added {
-                    return Err(ConfigError::TooManyRemoteStreams((*mid).to_string()));
-                }
-                engine.add_route(r.ssrc, index)?;
-                if let Some(rtx) = r.rtx_ssrc {
-                    engine.add_route(rtx, index)?;
-                }
-                remote.push(RemoteStreamMeta {
-                    ssrc: r.ssrc,
-                    track_identifier: r.track_identifier.clone(),
-                    payload_type: primary,
-                });
-            }
-            engine.sections.push(MediaSection {
-                mid: (*mid).to_string(),
+        };
+        self.sections_created += 1;
+        let mut session = Session::new(
+            SessionConfig {
                 rtcp_ssrc,
-                session,
-                remote,
-                payload_types,
+                cname: self.rtcp.cname.clone(),
+                rrtr: self.rtcp.rrtr,
+                rtcp_min_interval: self.rtcp.min_interval,
+                session_bandwidth_bps: self.rtcp.session_bandwidth_bps,
+                seed: mix(self.seed ^ u64::from(self.sections_created)),
+            },
+            self.clock,
+        );
+        if let Some(s) = sender {
+            let clock_rate = self.codec_config(s.payload_type)?.clock_rate;
+            session.set_send_stream(SendConfig {
+                ssrc: s.ssrc,
+                clock_rate,
+                kind: s.kind,
+                rtx_ssrc: s.rtx_ssrc,
+            });
+            self.add_route(s.ssrc, index)?;
+            let rtx = match s.rtx_ssrc {
+                Some(rtx_ssrc) => {
+                    self.add_route(rtx_ssrc, index)?;
+                    let rtx_pt = self
+                        .codecs
+                        .iter()
+                        .find(|c| c.rtx_apt() == Some(s.payload_type))
+                        .ok_or(ConfigError::NoRtxCodec { ssrc: s.ssrc })?
+                        .payload_type;
+                    let seq = (mix(self.seed ^ u64::from(rtx_ssrc)) & 0x7FFF) as u16;
+                    Some((rtx_ssrc, rtx_pt, seq))
+                }
+                None => None,
+            };
+            let generation = self.generation_of(s.ssrc);
+            self.local.push(LocalStream {
+                ssrc: s.ssrc,
+                payload_type: s.payload_type,
+                session: index,
+                next_sequence: (mix(self.seed ^ u64::from(s.ssrc)) & 0x7FFF) as u16,
+                rtx,
+                generation,
             });
         }
-        Ok(engine)
+        let mut remote = Vec::new();
+        let mut payload_types = Vec::new();
+        for r in receivers {
+            let primary = *r
+                .payload_types
+                .first()
+                .ok_or(ConfigError::NoPayloadType { ssrc: r.ssrc })?;
+            let clock_rate = self.codec_config(primary)?.clock_rate;
+            for &pt in &r.payload_types {
+                let c = self.codec_config(pt)?;
+                payload_types.push((pt, r.kind, c.clock_rate));
+            }
+            let added = session.add_receive_stream(ReceiveConfig {
+                ssrc: r.ssrc,
+                clock_rate,
+                kind: r.kind,
+                rtx_ssrc: r.rtx_ssrc,
+                fec_ssrc: None,
+            });
+            if !added {
+                return Err(ConfigError::TooManyRemoteStreams(mid.to_string()));
+            }
+            self.add_route(r.ssrc, index)?;
+            if let Some(rtx) = r.rtx_ssrc {
+                self.add_route(rtx, index)?;
+            }
+            remote.push(RemoteStreamMeta {
+                ssrc: r.ssrc,
+                track_identifier: r.track_identifier.clone(),
+                payload_type: primary,
+                generation: self.generation_of(r.ssrc),
+            });
+        }
+        self.sections.push(MediaSection {
+            mid: mid.to_string(),
+            rtcp_ssrc,
+            session,
+            remote,
+            payload_types,
+        });
+        Ok(())
+    }
+
+    /// Removes m-section `mid` (its transceiver stopped): its streams, their
+    /// routes and stats objects go; returns the SSRCs it used (media and RTX,
+    /// both directions) so SRTP can forget them.
+    pub fn remove_mid(&mut self, mid: &str) -> Option<Vec<u32>> {
+        let index = self.sections.iter().position(|s| s.mid == mid)?;
+        let section = self.sections.remove(index);
+        let ssrcs: Vec<u32> = self
+            .routes
+            .iter()
+            .filter(|r| r.session == index)
+            .map(|r| r.ssrc)
+            .collect();
+        self.routes.retain(|r| r.session != index);
+        self.local.retain(|l| l.session != index);
+        for r in &mut self.routes {
+            if r.session > index {
+                r.session -= 1;
+            }
+        }
+        for l in &mut self.local {
+            if l.session > index {
+                l.session -= 1;
+            }
+        }
+        // Stats ids are derived from SSRCs: a recycled SSRC gets a new generation.
+        for &ssrc in &ssrcs {
+            match self.retired.iter_mut().find(|(s, _)| *s == ssrc) {
+                Some((_, n)) => *n += 1,
+                None => self.retired.push((ssrc, 1)),
+            }
+        }
+        let unsignaled = section
+            .remote
+            .iter()
+            .filter(|m| m.track_identifier.starts_with(UNSIGNALED_TRACK_PREFIX))
+            .count();
+        self.unsignaled = self.unsignaled.saturating_sub(unsignaled);
+        Some(ssrcs)
     }
 
     fn add_route(&mut self, ssrc: u32, session: usize) -> Result<(), ConfigError> {
@@ -435,6 +559,7 @@ impl MediaEngine {
             self.counters.rtp_unknown_ssrc_dropped += 1;
             return None;
         }
+        let generation = self.generation_of(ssrc);
         let section = self.sections.get_mut(index)?;
         if section.remote.len() >= MAX_RECEIVE_STREAMS
             || !section.session.add_receive_stream(ReceiveConfig {
@@ -450,8 +575,9 @@ impl MediaEngine {
         }
         section.remote.push(RemoteStreamMeta {
             ssrc,
-            track_identifier: format!("unsignaled-{ssrc}"),
+            track_identifier: format!("{UNSIGNALED_TRACK_PREFIX}{ssrc}"),
             payload_type: pt,
+            generation,
         });
         self.routes.push(Route {
             ssrc,

@@ -6,12 +6,14 @@ use std::time::Instant;
 
 use rtcscope_dtls::certificate_stats;
 use rtcscope_ice::ReportOptions;
+use rtcscope_rtp_stream::SendStream;
 use rtcscope_rtp_stream::snapshot::{
     StreamIds, inbound_rtp, outbound_rtp, remote_inbound_rtp, remote_outbound_rtp,
 };
 use rtcscope_sctp::PeerConnectionCounts;
 use rtcscope_stats::{
-    EpochClock, MediaKind, RTCCodecStats, RTCDtlsTransportState, RTCStatsReport, RTCTransportStats,
+    EpochClock, MediaKind, OutboundRtpAudio, OutboundRtpMedia, OutboundRtpVideo, RTCCodecStats,
+    RTCDtlsTransportState, RTCOutboundRtpStreamStats, RTCStatsReport, RTCTransportStats,
 };
 
 use crate::transport::BundleTransport;
@@ -46,6 +48,55 @@ pub fn remote_inbound_rtp_id(kind: MediaKind, ssrc: u32) -> String {
 /// `ROV<ssrc>` / `ROA<ssrc>`.
 pub fn remote_outbound_rtp_id(kind: MediaKind, ssrc: u32) -> String {
     format!("RO{}{ssrc}", kind_letter(kind))
+}
+
+/// An RTP stats id for an SSRC that belonged to `generation` removed
+/// m-sections before: `<id>_<generation>`, so a deleted id never returns.
+fn generational(id: String, generation: u32) -> String {
+    if generation == 0 {
+        id
+    } else {
+        format!("{id}_{generation}")
+    }
+}
+
+/// `outbound-rtp` of a configured sender that has not sent yet: the same
+/// object `rtp-stream` gives after the first packet, with its counters at 0.
+fn configured_outbound_rtp(
+    send: &SendStream,
+    ids: &StreamIds<'_>,
+    mid: Option<&str>,
+    timestamp: f64,
+) -> RTCOutboundRtpStreamStats {
+    let cfg = send.config();
+    let c = send.counters();
+    let rtx = cfg.rtx_ssrc.is_some();
+    let media = match cfg.kind {
+        MediaKind::Audio => OutboundRtpMedia::Audio(OutboundRtpAudio::default()),
+        MediaKind::Video => OutboundRtpMedia::Video(OutboundRtpVideo {
+            fir_count: Some(c.fir_received),
+            pli_count: Some(c.pli_received),
+            ..Default::default()
+        }),
+    };
+    RTCOutboundRtpStreamStats {
+        id: ids.id.to_string(),
+        timestamp,
+        ssrc: cfg.ssrc,
+        transport_id: Some(ids.transport_id.to_string()),
+        codec_id: Some(ids.codec_id.to_string()),
+        packets_sent: Some(c.packets_sent),
+        bytes_sent: Some(c.bytes_sent),
+        header_bytes_sent: Some(c.header_bytes_sent),
+        mid: mid.map(str::to_string),
+        nack_count: Some(c.nack_received),
+        retransmitted_packets_sent: rtx.then_some(c.retransmitted_packets_sent),
+        retransmitted_bytes_sent: rtx.then_some(c.retransmitted_bytes_sent),
+        rtx_ssrc: cfg.rtx_ssrc,
+        total_packet_send_delay: Some(c.total_packet_send_delay.as_secs_f64()),
+        media,
+        ..Default::default()
+    }
 }
 
 /// `CIT01_<pt>` (receive direction) / `COT01_<pt>` (send direction), with
@@ -122,8 +173,9 @@ impl BundleTransport {
                 let Some(local) = self.media.local.iter().find(|l| l.ssrc == cfg.ssrc) else {
                     continue;
                 };
-                let id = outbound_rtp_id(cfg.kind, cfg.ssrc);
-                let remote_id = remote_inbound_rtp_id(cfg.kind, cfg.ssrc);
+                let id = generational(outbound_rtp_id(cfg.kind, cfg.ssrc), local.generation);
+                let remote_id =
+                    generational(remote_inbound_rtp_id(cfg.kind, cfg.ssrc), local.generation);
                 let codec = self.codec_stats_id(false, local.payload_type);
                 let ids = StreamIds {
                     id: &id,
@@ -131,17 +183,19 @@ impl BundleTransport {
                     codec_id: &codec,
                     pair_id: &remote_id,
                 };
-                if let Some(out) = outbound_rtp(send, &ids, mid, clock, now) {
-                    report.insert(out);
-                    codecs.insert((false, local.payload_type));
-                    let remote_ids = StreamIds {
-                        id: &remote_id,
-                        pair_id: &id,
-                        ..ids
-                    };
-                    if let Some(ri) = remote_inbound_rtp(send, &remote_ids, clock) {
-                        report.insert(ri);
-                    }
+                // outbound-rtp exists once the sender is configured (negotiated),
+                // before its first packet.
+                let out = outbound_rtp(send, &ids, mid, clock, now)
+                    .unwrap_or_else(|| configured_outbound_rtp(send, &ids, mid, timestamp));
+                report.insert(out);
+                codecs.insert((false, local.payload_type));
+                let remote_ids = StreamIds {
+                    id: &remote_id,
+                    pair_id: &id,
+                    ..ids
+                };
+                if let Some(ri) = remote_inbound_rtp(send, &remote_ids, clock) {
+                    report.insert(ri);
                 }
             }
             for (stream, meta) in section
@@ -151,8 +205,9 @@ impl BundleTransport {
                 .zip(section.remote.iter())
             {
                 let cfg = stream.config();
-                let id = inbound_rtp_id(cfg.kind, cfg.ssrc);
-                let remote_id = remote_outbound_rtp_id(cfg.kind, cfg.ssrc);
+                let id = generational(inbound_rtp_id(cfg.kind, cfg.ssrc), meta.generation);
+                let remote_id =
+                    generational(remote_outbound_rtp_id(cfg.kind, cfg.ssrc), meta.generation);
                 let codec = self.codec_stats_id(true, meta.payload_type);
                 let ids = StreamIds {
                     id: &id,

@@ -15,7 +15,9 @@ use rtcscope_sctp::SctpTransport;
 use rtcscope_srtp::{SrtpContext, SrtpError, SrtpProfile};
 use rtcscope_stats::EpochClock;
 
-use crate::config::{BundleConfig, ConfigError};
+use crate::config::{
+    BundleConfig, CodecConfig, ConfigError, LocalStreamConfig, RemoteStreamConfig,
+};
 use crate::demux::{DatagramKind, classify};
 use crate::events::{BundleCounters, BundleEvent, Pending, ReceivedRtp, Transmit};
 use crate::media::{MediaCounters, MediaEngine};
@@ -211,6 +213,36 @@ impl BundleTransport {
         let r = self.ice.add_remote_candidate(now, candidate).map(|_| ());
         self.pump(now);
         r
+    }
+
+    /// Renegotiation added transceivers: new codecs (same payload type
+    /// replaces) and new m-sections. Existing streams, their state and stats
+    /// ids are untouched; on error nothing changes.
+    pub fn add_streams(
+        &mut self,
+        codecs: &[CodecConfig],
+        local: &[LocalStreamConfig],
+        remote: &[RemoteStreamConfig],
+    ) -> Result<(), ConfigError> {
+        self.media.add_streams(codecs, local, remote)
+    }
+
+    /// A transceiver stopped: m-section `mid` and its streams go, their
+    /// stats objects disappear and their SSRCs are forgotten by SRTP (a
+    /// recycled SSRC later gets fresh state and new stats ids). False if no
+    /// such mid.
+    pub fn remove_mid(&mut self, now: Instant, mid: &str) -> bool {
+        let Some(ssrcs) = self.media.remove_mid(mid) else {
+            return false;
+        };
+        if let Some(srtp) = self.srtp.as_mut() {
+            for ssrc in ssrcs {
+                srtp.inbound.remove_stream(ssrc);
+                srtp.outbound.remove_stream(ssrc);
+            }
+            self.next_rtcp = self.media.next_rtcp_at(now);
+        }
+        true
     }
 
     /// Local ICE restart: new credentials (read them again with
