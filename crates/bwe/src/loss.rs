@@ -6,7 +6,7 @@
 //! The fraction is taken over the most recent feedbacks that together
 //! describe at least 100 packets, re-evaluated at every feedback: 100
 //! packets keep 5 % random loss from looking like < 2 % (P ≈ 4 %) or
-//! > 10 % (P ≈ 1 %), while a sliding window still reacts within one
+//! more than 10 % (P ≈ 1 %), while a sliding window still reacts within one
 //! feedback interval once enough packets are known.
 
 /// Packets the loss fraction is computed over (at least).
