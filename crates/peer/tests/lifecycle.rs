@@ -300,3 +300,116 @@ fn late_candidates_and_late_fingerprint_still_connect() {
     assert_eq!(sim.seen_b.rtp.len(), 2);
     sim.verified_stats();
 }
+
+#[test]
+fn renegotiation_keeps_ids_and_a_stopped_transceiver_disappears_for_good() {
+    use std::collections::BTreeSet;
+    let (mut a, mut b) = configs(addr(A_ADDR), addr(B_ADDR), false);
+    let take_video = |c: &mut rtcscope_peer::BundleConfig| {
+        let local = c.local_streams.iter().position(|s| s.mid == "1").unwrap();
+        let remote = c.remote_streams.iter().position(|s| s.mid == "1").unwrap();
+        (
+            c.local_streams.remove(local),
+            c.remote_streams.remove(remote),
+        )
+    };
+    let (a_video, a_remote_video) = take_video(&mut a);
+    let (b_video, b_remote_video) = take_video(&mut b);
+    let mut sim = Sim::with_configs(a, b, lossy_link(0.0, Duration::from_millis(10)));
+    let (ra, _) = sim.verified_stats();
+    // outbound-rtp exists as soon as the sender is configured.
+    let out: &RTCOutboundRtpStreamStats = ra
+        .get_as(&outbound_rtp_id(MediaKind::Audio, A_AUDIO))
+        .unwrap();
+    assert_eq!(out.packets_sent, Some(0));
+    sim.connect(Duration::from_secs(5));
+    let mut i = 0;
+    let mut run = |sim: &mut Sim, video: bool, n: u32| {
+        for _ in 0..n {
+            let now = sim.now;
+            sim.a
+                .send_rtp(now, A_AUDIO, &payload(A_AUDIO, i, 100), i * 960, false)
+                .unwrap();
+            if video {
+                sim.a
+                    .send_rtp(now, A_VIDEO, &payload(A_VIDEO, i, 300), i * 3000, false)
+                    .unwrap();
+            }
+            i += 1;
+            sim.run_for(Duration::from_millis(20));
+        }
+        sim.run_for(Duration::from_millis(1500));
+        sim.verified_stats()
+    };
+    let (ra, rb) = run(&mut sim, false, 50);
+    let audio_ids: BTreeSet<String> = ra
+        .keys()
+        .chain(rb.keys())
+        .filter(|k| k.contains(&A_AUDIO.to_string()))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(audio_ids.len(), 4, "{audio_ids:?}"); // OT01A, RIA, IT01A, ROA
+
+    // Add the video transceiver on both sides.
+    let now = sim.now;
+    assert_eq!(
+        sim.a
+            .add_streams(&[], &[a_video.clone()], &[a_remote_video.clone()]),
+        Ok(())
+    );
+    sim.b
+        .add_streams(&[], &[b_video.clone()], &[b_remote_video.clone()])
+        .unwrap();
+    // A second m-section with the same mid is refused and changes nothing.
+    assert_eq!(
+        sim.a.add_streams(&[], &[a_video.clone()], &[]),
+        Err(rtcscope_peer::ConfigError::MidExists("1".into()))
+    );
+    let (ra, rb) = run(&mut sim, true, 50);
+    for id in &audio_ids {
+        assert!(ra.has(id) || rb.has(id), "{id} kept");
+    }
+    let out: &RTCOutboundRtpStreamStats = ra
+        .get_as(&outbound_rtp_id(MediaKind::Audio, A_AUDIO))
+        .unwrap();
+    assert_eq!(out.packets_sent, Some(100));
+    let video_in = inbound_rtp_id(MediaKind::Video, A_VIDEO);
+    let inb: &RTCInboundRtpStreamStats = rb.get_as(&video_in).unwrap();
+    assert_eq!(inb.packets_received, Some(50));
+    assert_eq!(inb.mid.as_deref(), Some("1"));
+
+    // Stop it: its objects disappear (the sequence verifier checks they stay gone).
+    assert!(sim.a.remove_mid(now, "1") && sim.b.remove_mid(now, "1"));
+    assert!(!sim.a.remove_mid(now, "1"));
+    let (ra, rb) = run(&mut sim, false, 10);
+    assert!(!rb.has(&video_in) && !ra.has(&outbound_rtp_id(MediaKind::Video, A_VIDEO)));
+    assert!(
+        ra.keys()
+            .chain(rb.keys())
+            .all(|k| !k.contains(&A_VIDEO.to_string()))
+    );
+
+    // The same SSRCs in a new transceiver are new objects with new ids.
+    let mut again = a_video;
+    again.mid = "2".into();
+    let mut again_remote = a_remote_video;
+    again_remote.mid = "2".into();
+    let mut b_again = b_video;
+    b_again.mid = "2".into();
+    let mut b_again_remote = b_remote_video;
+    b_again_remote.mid = "2".into();
+    sim.a.add_streams(&[], &[again], &[again_remote]).unwrap();
+    sim.b
+        .add_streams(&[], &[b_again], &[b_again_remote])
+        .unwrap();
+    let (ra, rb) = run(&mut sim, true, 30);
+    let new_in = format!("{video_in}_1");
+    let inb: &RTCInboundRtpStreamStats = rb.get_as(&new_in).unwrap();
+    assert_eq!(inb.packets_received, Some(30));
+    assert_eq!(inb.mid.as_deref(), Some("2"));
+    let out: &RTCOutboundRtpStreamStats = ra
+        .get_as(&format!("{}_1", outbound_rtp_id(MediaKind::Video, A_VIDEO)))
+        .unwrap();
+    assert_eq!(out.packets_sent, Some(30));
+    assert!(!rb.has(&video_in));
+}
