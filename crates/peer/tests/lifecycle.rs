@@ -353,16 +353,23 @@ fn renegotiation_keeps_ids_and_a_stopped_transceiver_disappears_for_good() {
     // Add the video transceiver on both sides.
     let now = sim.now;
     assert_eq!(
-        sim.a
-            .add_streams(&[], &[a_video.clone()], &[a_remote_video.clone()]),
+        sim.a.add_streams(
+            &[],
+            std::slice::from_ref(&a_video),
+            std::slice::from_ref(&a_remote_video)
+        ),
         Ok(())
     );
     sim.b
-        .add_streams(&[], &[b_video.clone()], &[b_remote_video.clone()])
+        .add_streams(
+            &[],
+            std::slice::from_ref(&b_video),
+            std::slice::from_ref(&b_remote_video),
+        )
         .unwrap();
     // A second m-section with the same mid is refused and changes nothing.
     assert_eq!(
-        sim.a.add_streams(&[], &[a_video.clone()], &[]),
+        sim.a.add_streams(&[], std::slice::from_ref(&a_video), &[]),
         Err(rtcscope_peer::ConfigError::MidExists("1".into()))
     );
     let (ra, rb) = run(&mut sim, true, 50);
