@@ -74,7 +74,7 @@ impl BundleTransport {
     /// Retransmits packet `original_sequence` of local stream `ssrc` on its
     /// RTX stream (RFC 4588: own SSRC, payload type and sequence numbers, the
     /// original sequence number before `payload`). The media layer keeps the
-    /// history and answers [`BundleEvent::Feedback`] NACKs with this.
+    /// history and answers [`crate::BundleEvent::Feedback`] NACKs with this.
     /// Returns the RTX sequence number.
     pub fn send_rtx(
         &mut self,
