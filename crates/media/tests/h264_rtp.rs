@@ -296,7 +296,8 @@ fn end_to_end_every_decoded_frame_is_the_encoded_frame() {
 fn loss_is_detected_and_a_keyframe_request_recovers() {
     let mut source = TestPatternSource::vga30();
     let mut encoder = H264Encoder::new(H264EncoderConfig::default()).unwrap();
-    let mut packetizer = H264Packetizer::new(1200);
+    // A small payload size so a P frame spans several FU-A fragments.
+    let mut packetizer = H264Packetizer::new(500);
     let mut depacketizer = H264Depacketizer::default();
     let mut decoder = H264Decoder::new().unwrap();
     let mut seq = 0u16;

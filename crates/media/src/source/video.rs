@@ -1,8 +1,10 @@
 //! A moving test pattern with the frame number drawn in large digits.
 //!
-//! The background (a diagonal luma ramp and chroma bands scrolling with time, and a bright
-//! square bouncing left to right) makes every frame differ from the last, so the encoder
-//! produces real inter frames. The counter sits in a flat black box in white 5×7 digits scaled
+//! The background (a diagonal luma ramp and chroma bands, all scrolling left 4 px per frame,
+//! and a bright square bouncing left to right) makes every frame differ from the last, so
+//! the encoder produces real inter frames. Luma and both chroma planes move together, so
+//! motion compensation can follow them, as with a panning camera; planes moving in different
+//! directions would make every frame cost like an intra frame. The counter sits in a flat black box in white 5×7 digits scaled
 //! to 12×12-pixel cells: big enough to survive aggressive quantisation, and
 //! [`read_frame_counter`] recovers it from decoded pixels.
 
@@ -101,7 +103,9 @@ fn box_origin(width: usize, height: usize) -> (usize, usize) {
 /// [`MIN_WIDTH`]×[`MIN_HEIGHT`] get the background only.
 pub fn draw_pattern(frame: &mut I420Frame, frame_number: u64) {
     let (width, height) = (frame.width(), frame.height());
-    let shift = (frame_number % 256) as usize;
+    // The ramp repeats every 224 px (56 frames) and the Cb bands every 128 chroma px
+    // (64 frames): shifting modulo lcm(56, 64) = 448 frames never jumps.
+    let shift = (frame_number % 448) as usize;
     let (y_plane, u_plane, v_plane) = frame.planes_mut();
     for (row, line) in y_plane.chunks_exact_mut(width).enumerate() {
         for (col, px) in line.iter_mut().enumerate() {
@@ -118,7 +122,8 @@ pub fn draw_pattern(frame: &mut I420Frame, frame_number: u64) {
     {
         for (col, (u, v)) in u_line.iter_mut().zip(v_line.iter_mut()).enumerate() {
             *u = 64 + ((col + 2 * shift) % 128) as u8;
-            *v = 64 + ((row + shift) % 128) as u8;
+            // Cr varies only down the frame, so it is unchanged by the horizontal scroll.
+            *v = 64 + (row % 128) as u8;
         }
     }
     // The square bounces across the upper part of the frame, 8 px per frame.
