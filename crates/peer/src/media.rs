@@ -635,6 +635,8 @@ pub enum MediaSendError {
     Ice(rtcscope_ice::SendError),
     /// SRTP protection failed.
     Srtp(rtcscope_srtp::SrtpError),
+    /// The transmit queue is full: drain `poll_transmit`.
+    QueueFull,
 }
 
 impl std::fmt::Display for MediaSendError {
@@ -646,6 +648,7 @@ impl std::fmt::Display for MediaSendError {
             Self::NotConnected => write!(f, "SRTP not keyed"),
             Self::Ice(e) => write!(f, "ICE: {e}"),
             Self::Srtp(e) => write!(f, "SRTP: {e}"),
+            Self::QueueFull => write!(f, "transmit queue full"),
         }
     }
 }

@@ -78,6 +78,11 @@ impl Outbox {
         self.push(destination, source, buf);
     }
 
+    /// No room for another datagram.
+    pub fn is_full(&self) -> bool {
+        self.queue.len() >= MAX_QUEUED_TRANSMITS
+    }
+
     /// Queues `buf` on `route`, framed for a TURN relay when the route says so.
     pub fn push_routed(&mut self, route: Route, buf: Vec<u8>) {
         if route.framing == Framing::None {

@@ -99,6 +99,10 @@ impl BundleTransport {
         let Some(srtp) = self.srtp.as_mut() else {
             return Err(MediaSendError::NotConnected);
         };
+        if self.outbox.is_full() {
+            // Refused before accounting: packetsSent only counts what leaves.
+            return Err(MediaSendError::QueueFull);
+        }
         let mut buf = self.outbox.pool.take();
         let header = rtcscope_rtp::rtp::FIXED_HEADER_LEN;
         buf.resize(header + body_len + srtp.profile.rtp_tag_len(), 0);
