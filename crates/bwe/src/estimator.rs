@@ -255,6 +255,10 @@ impl SendSideBwe {
         self.counters.duplicate_statuses += u64::from(summary.duplicates);
         self.counters.delay_resets = self.inter_arrival.resets;
         if summary.received == 0 && summary.lost == 0 {
+            if summary.duplicates > 0 {
+                // A repeated feedback (duplicated datagram): nothing new.
+                return Ok(summary);
+            }
             self.counters.feedback_no_known_packets += 1;
             return Err(FeedbackError::NoKnownPackets);
         }
