@@ -133,6 +133,38 @@ pub struct BundleConfig {
     pub seed: u64,
 }
 
+impl BundleConfig {
+    /// A configuration with defaults for everything SDP does not decide:
+    /// DTLS 1.2 or 1.3 as the peer offers (as Chrome), no SCTP, no codecs
+    /// or streams yet, up to 4 unsignaled SSRCs, RTCP every ~1 s with RRTR.
+    pub fn new(
+        ice: IceConfig,
+        certificate: LocalCertificate,
+        dtls_role: DtlsRole,
+    ) -> Result<Self, rtcscope_dtls::dimpl::Error> {
+        let seed = ice
+            .seed
+            .iter()
+            .fold(0u64, |acc, b| acc.rotate_left(8) ^ u64::from(*b));
+        Ok(Self {
+            ice,
+            remote_ice: None,
+            remote_candidates: Vec::new(),
+            certificate,
+            remote_fingerprint: None,
+            dtls_role,
+            dtls: DtlsTransportConfig::new(rtcscope_dtls::DtlsVersion::Auto)?,
+            sctp: None,
+            codecs: Vec::new(),
+            local_streams: Vec::new(),
+            remote_streams: Vec::new(),
+            max_unsignaled_ssrcs: 4,
+            rtcp: RtcpConfig::default(),
+            seed,
+        })
+    }
+}
+
 impl std::fmt::Debug for BundleConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BundleConfig")
@@ -185,3 +217,37 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rtx_apt_is_read_from_the_fmtp_line() {
+        let rtx = |mime: &str, fmtp: Option<&str>| CodecConfig {
+            payload_type: 97,
+            mime_type: mime.to_string(),
+            clock_rate: 90_000,
+            channels: None,
+            sdp_fmtp_line: fmtp.map(str::to_string),
+        };
+        assert_eq!(rtx("video/rtx", Some("apt=96")).rtx_apt(), Some(96));
+        assert_eq!(
+            rtx("video/RTX", Some("rtx-time=3000; apt=108")).rtx_apt(),
+            Some(108)
+        );
+        assert_eq!(rtx("video/rtx", Some("apt=300")).rtx_apt(), None);
+        assert_eq!(rtx("video/rtx", None).rtx_apt(), None);
+        assert_eq!(rtx("video/H264", Some("apt=96")).rtx_apt(), None);
+    }
+
+    #[test]
+    fn defaults_leave_sdp_facts_empty() {
+        let ice = IceConfig::new(vec!["127.0.0.1:1".parse().unwrap()], true, [7; 32]);
+        let cert = LocalCertificate::generate().unwrap();
+        let c = BundleConfig::new(ice, cert, DtlsRole::Client).unwrap();
+        assert!(c.sctp.is_none() && c.codecs.is_empty() && c.local_streams.is_empty());
+        assert!(c.remote_fingerprint.is_none() && c.remote_ice.is_none());
+        assert_eq!(c.max_unsignaled_ssrcs, 4);
+    }
+}
