@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use rtcscope_dtls::{DtlsFailure, LocalCertificate};
+use rtcscope_ice::IceTransportState;
 use rtcscope_netsim::Side;
 use rtcscope_peer::stats::{
     inbound_rtp_id, outbound_rtp_id, remote_inbound_rtp_id, remote_outbound_rtp_id,
@@ -15,7 +16,7 @@ use rtcscope_peer::stats::{
 use rtcscope_peer::{BundleTransport, MediaSendError};
 use rtcscope_sctp::{DataChannelInit, DataChannelMessage};
 use rtcscope_stats::{
-    MediaKind, RTCCodecStats, RTCDataChannelStats, RTCIceCandidatePairStats,
+    MediaKind, RTCCertificateStats, RTCCodecStats, RTCDataChannelStats, RTCIceCandidatePairStats,
     RTCInboundRtpStreamStats, RTCOutboundRtpStreamStats, RTCRemoteInboundRtpStreamStats,
     RTCRemoteOutboundRtpStreamStats, RTCStatsReport, RTCTransportStats,
 };
@@ -213,6 +214,14 @@ fn connects_exchanges_media_and_data_both_ways_with_exact_stats() {
         assert!(t.srtp_cipher.is_some() && t.tls_version.is_some());
         assert!(t.remote_certificate_id.is_some());
         assert!(selected_pair(r).nominated == Some(true));
+        assert_eq!(t.selected_candidate_pair_changes, Some(1));
+        assert_eq!(r.all::<RTCCertificateStats>().count(), 2);
+    }
+    for seen in [&sim.seen_a, &sim.seen_b] {
+        assert_eq!(
+            seen.ice_states[..2],
+            [IceTransportState::Checking, IceTransportState::Connected]
+        );
     }
     // Transport and selected-pair counters = what went over the wire (STUN excluded).
     for (r, side) in [(&ra, 0), (&rb, 1)] {
