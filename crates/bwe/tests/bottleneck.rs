@@ -166,3 +166,17 @@ fn hostile_feedback_mixed_into_the_real_feedback_is_ignored_and_counted() {
         assert!(within(t, BOTTLENECK, 0.30), "{t}");
     }
 }
+
+#[test]
+fn bottleneck_300k_with_10_ms_jitter_still_converges() {
+    // Jitter reorders packets and adds delay noise the trendline must
+    // smooth out rather than read as overuse.
+    let mut config = link(Some(BOTTLENECK), 0.0, 30_000);
+    config.jitter = Duration::from_millis(10);
+    let mut sim = Sim::new(config, 1_000_000, 41);
+    sim.run_for(Duration::from_secs(40));
+    sim.print_series("300 kbit/s bottleneck, 0-10 ms jitter");
+    for &t in &sim.targets_between(20.0, 40.0) {
+        assert!(within(t, BOTTLENECK, 0.30), "{t}");
+    }
+}

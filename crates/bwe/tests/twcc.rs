@@ -268,3 +268,33 @@ fn transport_seq_errors_are_typed() {
     let e = FeedbackError::TooManyStatuses(9000);
     assert!(e.to_string().contains("9000"));
 }
+
+#[test]
+fn feedback_across_the_16_bit_sequence_wrap_is_matched() {
+    let t0 = Instant::now();
+    let mut tx = SendSideBwe::new(t0, BweConfig::default());
+    let mut rx = TwccReceiver::new(t0, TwccReceiverConfig::default());
+    let mut buf = [0u8; 1500];
+    // 65,600 packets, 100 µs apart; the receiver sees the last 200
+    // (wire sequence numbers 65,400..=65,535 then 0..=63).
+    for i in 0..65_600u64 {
+        let now = t0 + Duration::from_micros(i * 100);
+        let seq = tx.on_packet_sent(now, 1000);
+        assert_eq!(seq, i as u16);
+        if i >= 65_400 {
+            rx.on_packet(now + Duration::from_millis(30), seq);
+        }
+    }
+    let at = t0 + Duration::from_secs(8);
+    let n = rx.poll_feedback(at, &mut buf).unwrap().unwrap();
+    let (base, _, _, packets) = parse_twcc(&buf[..n]);
+    assert_eq!((base, packets.len()), (65_400, 200));
+    assert_eq!(packets.last().map(|p| p.0), Some(63));
+    assert_eq!(
+        tx.on_rtcp(at, &buf[..n]),
+        1,
+        "counters: {:?}",
+        tx.counters()
+    );
+    assert_eq!(tx.counters().unknown_statuses, 0);
+}
