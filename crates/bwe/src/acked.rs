@@ -41,7 +41,7 @@ impl AckedBitrate {
                 // before the measured interval.
                 return;
             }
-            Some(_) if arrival_us < self.newest_us - BACKWARDS_RESET_US => {
+            Some(_) if arrival_us < self.newest_us.saturating_sub(BACKWARDS_RESET_US) => {
                 *self = Self {
                     ring: std::mem::take(&mut self.ring),
                     ..Self::empty()
@@ -85,7 +85,7 @@ impl AckedBitrate {
     }
 
     fn expire(&mut self) {
-        let horizon = self.newest_us - WINDOW_US;
+        let horizon = self.newest_us.saturating_sub(WINDOW_US);
         while self.len > 0 {
             let (t, b) = self.ring[self.head];
             if t > horizon {
@@ -98,7 +98,7 @@ impl AckedBitrate {
     /// Bits per second over the last (up to) 500 ms of arrivals.
     pub fn rate_bps(&self) -> Option<f64> {
         let start = self.start_us?;
-        let span = (self.newest_us - start).min(WINDOW_US);
+        let span = self.newest_us.saturating_sub(start).min(WINDOW_US);
         (span >= MIN_SPAN_US).then(|| self.bytes_in_ring as f64 * 8.0 * 1e6 / span as f64)
     }
 }

@@ -126,11 +126,13 @@ impl RemoteClock {
             Some((last_raw, last_units)) => {
                 // Sign-extend the 24-bit difference.
                 let diff = (reference_time.wrapping_sub(last_raw) << 8) as i32 >> 8;
-                last_units + i64::from(diff)
+                // Saturating: a peer sending half-range jumps forever must
+                // not overflow (the inter-arrival stage resets on jumps).
+                last_units.saturating_add(i64::from(diff))
             }
         };
         self.last = Some((reference_time, units));
-        units * REFERENCE_UNIT_US
+        units.saturating_mul(REFERENCE_UNIT_US)
     }
 }
 
@@ -225,7 +227,7 @@ impl SendSideBwe {
         let mut min_rtt_us: Option<i64> = None;
         for (seq, delta) in feedback.packets() {
             if let Some(d) = delta {
-                arrival_us += i64::from(d) * DELTA_UNIT_US;
+                arrival_us = arrival_us.saturating_add(i64::from(d) * DELTA_UNIT_US);
             }
             let Some(sent) = self.history.lookup(seq) else {
                 summary.unknown += 1;
@@ -246,9 +248,15 @@ impl SendSideBwe {
             let rtt = now_us - send_us;
             min_rtt_us = Some(min_rtt_us.map_or(rtt, |m| m.min(rtt)));
             self.acked.on_packet(arrival_us, size);
+            let resets = self.inter_arrival.resets;
             if let Some(d) = self.inter_arrival.on_packet(send_us, arrival_us) {
                 self.trendline
                     .update(d.send_delta_us, d.arrival_delta_us, d.arrival_us);
+            }
+            if self.inter_arrival.resets != resets {
+                // Samples from before a remote clock jump would bend the
+                // regression: start the delay gradient over too.
+                self.trendline = Trendline::default();
             }
         }
         self.counters.unknown_statuses += u64::from(summary.unknown);

@@ -66,8 +66,9 @@ impl InterArrival {
         let mut delta = None;
         if let Some(prev) = self.previous {
             let send_delta_us = cur.last_send_us - prev.last_send_us;
-            let arrival_delta_us = cur.last_arrival_us - prev.last_arrival_us;
-            if arrival_delta_us - send_delta_us >= CLOCK_JUMP_US {
+            // Arrival times come from the peer: saturate, never overflow.
+            let arrival_delta_us = cur.last_arrival_us.saturating_sub(prev.last_arrival_us);
+            if arrival_delta_us.saturating_sub(send_delta_us) >= CLOCK_JUMP_US {
                 self.reset(send_us, arrival_us);
                 return None;
             }
@@ -96,14 +97,14 @@ impl InterArrival {
     }
 
     fn starts_new_group(&self, cur: &Group, send_us: i64, arrival_us: i64) -> bool {
-        let arrival_delta = arrival_us - cur.last_arrival_us;
+        let arrival_delta = arrival_us.saturating_sub(cur.last_arrival_us);
         let send_delta = send_us - cur.last_send_us;
         if send_delta == 0 {
             return false;
         }
-        let in_burst = arrival_delta - send_delta < 0
+        let in_burst = arrival_delta.saturating_sub(send_delta) < 0
             && arrival_delta <= BURST_DELTA_US
-            && arrival_us - cur.first_arrival_us < MAX_BURST_US;
+            && arrival_us.saturating_sub(cur.first_arrival_us) < MAX_BURST_US;
         !in_burst && send_us - cur.first_send_us > GROUP_SPAN_US
     }
 

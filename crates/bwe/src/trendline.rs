@@ -95,7 +95,7 @@ impl Trendline {
         self.smoothed_delay_ms =
             SMOOTHING * self.smoothed_delay_ms + (1.0 - SMOOTHING) * self.accumulated_delay_ms;
         let first = *self.first_arrival_us.get_or_insert(arrival_us);
-        let x_ms = (arrival_us - first) as f64 / 1000.0;
+        let x_ms = arrival_us.saturating_sub(first) as f64 / 1000.0;
         self.samples[self.head] = (x_ms, self.smoothed_delay_ms);
         self.head = (self.head + 1) % WINDOW;
         self.len = (self.len + 1).min(WINDOW);

@@ -298,3 +298,40 @@ fn feedback_across_the_16_bit_sequence_wrap_is_matched() {
     );
     assert_eq!(tx.counters().unknown_statuses, 0);
 }
+
+#[test]
+fn lying_arrival_times_on_real_packets_never_overflow_and_keep_the_target_in_bounds() {
+    let t0 = Instant::now();
+    let config = BweConfig::default();
+    let mut tx = SendSideBwe::new(t0, config);
+    let mut x: u32 = 0x1234_5678;
+    for round in 0..20_000u64 {
+        let now = t0 + Duration::from_millis(round * 10);
+        let first = tx.on_packet_sent(now, 1200);
+        for _ in 0..4 {
+            tx.on_packet_sent(now, 1200);
+        }
+        // Half-range reference time jumps and extreme deltas every time.
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let reference = if round % 2 == 0 { 0x007F_FFFF } else { 0 } ^ (x & 0xFF);
+        let deltas = [
+            Some(i32::from(i16::MAX)),
+            Some(i32::from(i16::MIN)),
+            None,
+            Some((x % 256) as i32),
+            Some(i32::from(i16::MAX)),
+        ];
+        let fb = twcc(first, reference, &deltas);
+        assert_eq!(tx.on_rtcp(now, &fb), 1);
+        let target = tx.target_bitrate_bps();
+        assert!((config.min_bitrate_bps..=config.max_bitrate_bps).contains(&target));
+    }
+    let c = tx.counters();
+    println!("{c:?} {:?}", tx.snapshot());
+    assert_eq!(c.feedbacks_accepted, 20_000);
+    assert!(c.delay_resets >= 1, "{}", c.delay_resets);
+    // One of five packets reported lost in every feedback: 20 %.
+    assert!((tx.snapshot().fraction_lost - 0.2).abs() < 1e-9);
+}
