@@ -137,3 +137,108 @@ fn garbage_access_units_are_errors_not_panics() {
     let (_, picture) = decoder.decode(&stream).unwrap().unwrap();
     assert_eq!(read_frame_counter(picture), Some(0));
 }
+
+/// The decoder is C code fed remote data: mutated real access units (bit flips, truncation,
+/// spliced bytes) must come back as errors or pictures, never a crash, and the decoder must
+/// still decode a clean IDR afterwards.
+#[test]
+fn mutated_real_access_units_do_not_crash_the_decoder() {
+    let mut source = TestPatternSource::vga30();
+    let mut encoder = H264Encoder::new(H264EncoderConfig::default()).unwrap();
+    let units: Vec<Vec<u8>> = (0..8)
+        .map(|_| {
+            let (_, frame) = source.next_frame();
+            encoder.encode(&frame).unwrap();
+            let mut unit = Vec::new();
+            encoder.write_annex_b(&mut unit);
+            unit
+        })
+        .collect();
+    let mut decoder = H264Decoder::new().unwrap();
+    let mut seed = 0xdead_beef_cafe_f00du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut errors, mut pictures) = (0, 0);
+    // 300 in CI; set MEDIA_FUZZ_ROUNDS for a long run by hand.
+    let rounds: usize = std::env::var("MEDIA_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    for round in 0..rounds {
+        let mut unit = units[round % units.len()].clone();
+        match next() % 3 {
+            0 => {
+                for _ in 0..1 + next() % 8 {
+                    let at = 5 + (next() as usize) % (unit.len() - 5);
+                    unit[at] ^= 1 << (next() % 8);
+                }
+            }
+            1 => unit.truncate(5 + (next() as usize) % (unit.len() - 5)),
+            _ => {
+                let at = 5 + (next() as usize) % (unit.len() - 5);
+                let other = &units[(next() as usize) % units.len()];
+                let from = (next() as usize) % other.len();
+                unit.truncate(at);
+                unit.extend_from_slice(&other[from..]);
+            }
+        }
+        match decoder.decode(&unit) {
+            Ok(Some(_)) => pictures += 1,
+            Ok(None) => {}
+            Err(_) => errors += 1,
+        }
+    }
+    eprintln!("mutated access units: {pictures} pictures, {errors} errors");
+    assert!(errors > 0, "mutations are noticed at least sometimes");
+    let mut decoder_after = |unit: &[u8]| {
+        decoder
+            .decode(unit)
+            .unwrap()
+            .map(|(_, p)| read_frame_counter(p))
+    };
+    assert_eq!(
+        decoder_after(&units[0]),
+        Some(Some(0)),
+        "a clean IDR decodes after the abuse"
+    );
+}
+
+/// What the receive path must guard against: a P frame whose reference frame was lost.
+/// openh264 (error concealment off, the wrapper's setting) answers with an error for every
+/// P frame after the gap in frame_num, until an IDR: the receiver should send a PLI at the
+/// first such error or, better, not feed P frames after a detected loss at all (as
+/// `h264_rtp::loss_is_detected_and_a_keyframe_request_recovers` does).
+#[test]
+fn a_p_frame_after_a_lost_reference_is_not_a_correct_picture() {
+    let mut source = TestPatternSource::vga30();
+    let mut encoder = H264Encoder::new(H264EncoderConfig::default()).unwrap();
+    let mut decoder = H264Decoder::new().unwrap();
+    let mut unit = Vec::new();
+    let mut outcomes = Vec::new();
+    for n in 0..6u64 {
+        let (_, frame) = source.next_frame();
+        encoder.encode(&frame).unwrap();
+        if n == 3 {
+            continue; // lost
+        }
+        unit.clear();
+        encoder.write_annex_b(&mut unit);
+        let outcome = match decoder.decode(&unit) {
+            Ok(Some((_, picture))) => format!("picture {:?}", read_frame_counter(picture)),
+            Ok(None) => "none".to_owned(),
+            Err(_) => "error".to_owned(),
+        };
+        outcomes.push((n, outcome));
+    }
+    eprintln!("{outcomes:?}");
+    for (n, outcome) in &outcomes[..3] {
+        assert_eq!(outcome, &format!("picture {:?}", Some(*n)));
+    }
+    for (n, outcome) in &outcomes[3..] {
+        assert_eq!(outcome, "error", "frame {n}");
+    }
+}
