@@ -180,3 +180,15 @@ fn bottleneck_300k_with_10_ms_jitter_still_converges() {
         assert!(within(t, BOTTLENECK, 0.30), "{t}");
     }
 }
+
+#[test]
+fn bulk_sender_paced_at_the_target_converges_to_300k() {
+    // The literal "always has data" sender: a full pacer queue released at
+    // exactly the target (pacing factor 1).
+    let mut sim = Sim::new_bulk(link(Some(BOTTLENECK), 0.0, 30_000), 1_000_000, 51);
+    sim.run_for(Duration::from_secs(40));
+    sim.print_series("bulk sender, 300 kbit/s bottleneck");
+    for &t in &sim.targets_between(20.0, 40.0) {
+        assert!(within(t, BOTTLENECK, 0.30), "{t}");
+    }
+}

@@ -37,6 +37,9 @@ pub struct Sim {
     next_sample_at: Instant,
     /// Hostile RTCP datagrams to deliver along with the real feedback.
     pub injected: Vec<Vec<u8>>,
+    /// Bulk mode: instead of frames, the pacer queue is kept non-empty
+    /// (the sender always has data) and paces at exactly the target.
+    bulk: bool,
 }
 
 pub fn link(bandwidth_bps: Option<u64>, loss: f64, seed_queue: usize) -> LinkConfig {
@@ -82,7 +85,21 @@ impl Sim {
             series: Vec::new(),
             next_sample_at: t0,
             injected: Vec::new(),
+            bulk: false,
         }
+    }
+
+    /// A sender that always has data: the pacer (factor 1.0) is the only
+    /// thing limiting its rate.
+    pub fn new_bulk(forward: LinkConfig, start_bps: u64, seed: u64) -> Self {
+        let mut sim = Self::new(forward, start_bps, seed);
+        let config = PacerConfig {
+            pacing_factor: 1.0,
+            ..PacerConfig::default()
+        };
+        sim.pacer = Pacer::new(config, sim.bwe.target_bitrate_bps());
+        sim.bulk = true;
+        sim
     }
 
     /// Replaces the forward link (a bottleneck change); packets already in
@@ -106,7 +123,12 @@ impl Sim {
 
     fn step(&mut self) {
         let now = self.now;
-        if now >= self.next_frame_at {
+        if self.bulk {
+            while self.pacer.queue_len() < 4 {
+                let _ = self.pacer.enqueue(now, self.next_id, MAX_PACKET);
+                self.next_id += 1;
+            }
+        } else if now >= self.next_frame_at {
             let mut frame = (self.bwe.target_bitrate_bps() / 8 / 30).max(1) as usize;
             while frame > 0 {
                 let size = frame.min(MAX_PACKET);
