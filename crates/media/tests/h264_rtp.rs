@@ -178,6 +178,12 @@ fn duplicates_malformed_and_oversized_payloads_are_counted_not_decoded() {
         Default::default()
     );
     assert_eq!(depacketizer.counters().duplicate_packets, 1);
+    // A packet older than the newest is late: counted, and the frame in progress survives.
+    assert_eq!(
+        depacketizer.push(0, 0, false, &[0x41, 0]),
+        Default::default()
+    );
+    assert_eq!(depacketizer.counters().late_packets, 1);
     // STAP-A whose size field points past the end.
     let outcome = depacketizer.push(2, 0, true, &[0x78, 0, 9, 0x67, 1]);
     assert!(matches!(

@@ -71,6 +71,9 @@ pub struct PushOutcome<'a> {
 pub struct DepacketizerCounters {
     pub malformed_payloads: u64,
     pub duplicate_packets: u64,
+    /// Packets older than one already pushed (they cannot be used: the frame they belong to
+    /// was already finished or abandoned).
+    pub late_packets: u64,
     /// NAL unit types 0, 30 and 31, which receivers ignore (RFC 6184 §5.4).
     pub ignored_payloads: u64,
 }
@@ -134,6 +137,12 @@ impl H264Depacketizer {
         let gap = match self.last_sequence {
             Some(last) if sequence == last => {
                 self.counters.duplicate_packets += 1;
+                return outcome;
+            }
+            // Behind the newest packet (in the RFC 3550 sense: within half the sequence
+            // space): too late to use, and it must not disturb the frame in progress.
+            Some(last) if last.wrapping_sub(sequence) < 0x8000 => {
+                self.counters.late_packets += 1;
                 return outcome;
             }
             Some(last) => sequence != last.wrapping_add(1),

@@ -26,9 +26,10 @@ pub struct H264Packetizer {
 
 impl H264Packetizer {
     /// `max_payload_size` is the room for the RTP payload (MTU minus IP, UDP, RTP, SRTP and
-    /// extension overhead); values below [`MIN_PAYLOAD_SIZE`] are raised to it.
+    /// extension overhead); it is clamped to [`MIN_PAYLOAD_SIZE`]..=65535.
     pub fn new(max_payload_size: usize) -> Self {
-        let max_payload_size = max_payload_size.max(MIN_PAYLOAD_SIZE);
+        // Above 65535 the STAP-A size field could not describe an aggregated unit.
+        let max_payload_size = max_payload_size.clamp(MIN_PAYLOAD_SIZE, usize::from(u16::MAX));
         Self {
             max_payload_size,
             scratch: Vec::with_capacity(max_payload_size),
