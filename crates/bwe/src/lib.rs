@@ -13,6 +13,35 @@
 //!   reports each packet's queueing time.
 //!
 //! All memory is allocated at construction; nothing the peer sends grows it.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use rtcscope_bwe::*;
+//!
+//! let t0 = Instant::now();
+//! let mut sender = SendSideBwe::new(t0, BweConfig::default());
+//! let mut pacer = Pacer::new(PacerConfig::default(), sender.target_bitrate_bps());
+//! let mut receiver = TwccReceiver::new(t0, TwccReceiverConfig::default());
+//!
+//! // Sender: queue a packet, release it when the pacer says so, stamp it.
+//! pacer.enqueue(t0, 1, 1200)?;
+//! let paced = pacer.poll_send(t0).expect("an idle pacer sends at once");
+//! let seq = sender.on_packet_sent(t0, paced.size_bytes);
+//! let _extension_value: [u8; 2] = encode_transport_seq(seq);
+//!
+//! // Receiver: record the arrival, send feedback when it is due.
+//! let arrival = t0 + Duration::from_millis(40);
+//! receiver.on_packet(arrival, seq);
+//! let due = receiver.poll_timeout().expect("feedback pending");
+//! let mut rtcp = [0u8; 1500];
+//! let len = receiver.poll_feedback(due, &mut rtcp)?.expect("due");
+//!
+//! // Sender: consume the RTCP datagram, follow the new target.
+//! assert_eq!(sender.on_rtcp(due + Duration::from_millis(40), &rtcp[..len]), 1);
+//! pacer.set_target_bitrate(sender.target_bitrate_bps());
+//! assert_eq!(sender.target_bitrate_bps(), 300_000, "one packet proves nothing yet");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod acked;
 mod aimd;
