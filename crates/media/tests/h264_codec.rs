@@ -242,3 +242,25 @@ fn a_p_frame_after_a_lost_reference_is_not_a_correct_picture() {
         assert_eq!(outcome, "error", "frame {n}");
     }
 }
+
+#[test]
+fn sps_matches_the_advertised_profile_level_id() {
+    let mut source = TestPatternSource::vga30();
+    let mut encoder = H264Encoder::new(H264EncoderConfig::default()).unwrap();
+    let (_, frame) = source.next_frame();
+    encoder.encode(&frame).unwrap();
+    let sps = encoder
+        .nal_units()
+        .find(|nal| nal[0] & 0x1f == 7)
+        .unwrap()
+        .to_vec();
+    eprintln!(
+        "SPS profile/constraints/level: {:02x}{:02x}{:02x}",
+        sps[1], sps[2], sps[3]
+    );
+    let advertised = rtcscope_media::h264::PROFILE_LEVEL_ID;
+    assert_eq!(
+        format!("{:02x}{:02x}{:02x}", sps[1], sps[2], sps[3]),
+        advertised
+    );
+}
