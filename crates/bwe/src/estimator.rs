@@ -150,6 +150,8 @@ pub struct SendSideBwe {
     loss: LossController,
     acked: AckedBitrate,
     rtt_us: Option<i64>,
+    /// Sequence number right after the last feedback's range.
+    next_feedback_ext: Option<i64>,
     target_bps: f64,
     counters: BweCounters,
 }
@@ -171,6 +173,7 @@ impl SendSideBwe {
             loss: LossController::new(start, min),
             acked: AckedBitrate::new(),
             rtt_us: None,
+            next_feedback_ext: None,
             target_bps: start,
             counters: BweCounters::default(),
         }
@@ -225,16 +228,27 @@ impl SendSideBwe {
         let mut summary = FeedbackSummary::default();
         let mut arrival_us = self.remote_clock.unwrap(feedback.reference_time());
         let mut min_rtt_us: Option<i64> = None;
+        // Does this feedback start where the previous one ended? If not
+        // (a feedback was lost), the acked rate must not count the gap.
+        let base_ext = self.history.extend(feedback.base_sequence());
+        let mut contiguous = base_ext.is_some() && base_ext == self.next_feedback_ext;
+        if let Some(base) = base_ext {
+            let end = base + i64::from(count);
+            // A late, reordered feedback does not move the expectation back.
+            self.next_feedback_ext = Some(self.next_feedback_ext.map_or(end, |e| e.max(end)));
+        }
         for (seq, delta) in feedback.packets() {
             if let Some(d) = delta {
                 arrival_us = arrival_us.saturating_add(i64::from(d) * DELTA_UNIT_US);
             }
             let Some(sent) = self.history.lookup(seq) else {
                 summary.unknown += 1;
+                contiguous = false;
                 continue;
             };
             if sent.acked || (delta.is_none() && sent.reported_lost) {
                 summary.duplicates += 1;
+                contiguous = false;
                 continue;
             }
             if delta.is_none() {
@@ -247,7 +261,8 @@ impl SendSideBwe {
             summary.received += 1;
             let rtt = now_us - send_us;
             min_rtt_us = Some(min_rtt_us.map_or(rtt, |m| m.min(rtt)));
-            self.acked.on_packet(arrival_us, size);
+            self.acked.on_packet(arrival_us, size, contiguous);
+            contiguous = true;
             let resets = self.inter_arrival.resets;
             if let Some(d) = self.inter_arrival.on_packet(send_us, arrival_us) {
                 self.trendline

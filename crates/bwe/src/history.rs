@@ -58,19 +58,24 @@ impl SendHistory {
         ext as u16
     }
 
-    /// The remembered packet a 16-bit sequence number from feedback refers
-    /// to: the most recent one sent with that value, if still in the ring.
+    /// The extended value of a 16-bit sequence number from feedback: the
+    /// most recent one sent (or to be sent) with that value.
     #[inline]
-    pub fn lookup(&mut self, seq: u16) -> Option<&mut SentPacket> {
+    pub fn extend(&self, seq: u16) -> Option<i64> {
         let last = self.next_ext - 1;
         if last < 0 {
             return None;
         }
         let back = i64::from((last as u16).wrapping_sub(seq));
         let ext = last - back;
-        if ext < 0 {
-            return None;
-        }
+        (ext >= 0).then_some(ext)
+    }
+
+    /// The remembered packet a 16-bit sequence number from feedback refers
+    /// to: the most recent one sent with that value, if still in the ring.
+    #[inline]
+    pub fn lookup(&mut self, seq: u16) -> Option<&mut SentPacket> {
+        let ext = self.extend(seq)?;
         let slot = &mut self.ring[(ext & HISTORY_MASK) as usize];
         (slot.ext_seq == ext).then_some(slot)
     }

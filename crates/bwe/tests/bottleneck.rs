@@ -192,3 +192,22 @@ fn bulk_sender_paced_at_the_target_converges_to_300k() {
         assert!(within(t, BOTTLENECK, 0.30), "{t}");
     }
 }
+
+#[test]
+fn lost_feedback_on_the_return_path_does_not_stop_convergence() {
+    // 10 % of the feedback datagrams are lost: the packets they described
+    // are never reported (neither received nor lost) and the estimator
+    // works from the rest.
+    let back = link(None, 0.10, 0);
+    let mut sim = Sim::with_return_link(link(Some(BOTTLENECK), 0.0, 30_000), back, 1_000_000, 61);
+    sim.run_for(Duration::from_secs(40));
+    sim.print_series("300 kbit/s bottleneck, 10 % feedback loss");
+    assert_eq!(
+        sim.snapshot().fraction_lost,
+        0.0,
+        "lost feedback is not media loss"
+    );
+    for &t in &sim.targets_between(20.0, 40.0) {
+        assert!(within(t, BOTTLENECK, 0.30), "{t}");
+    }
+}

@@ -58,6 +58,20 @@ pub fn link(bandwidth_bps: Option<u64>, loss: f64, seed_queue: usize) -> LinkCon
 
 impl Sim {
     pub fn new(forward: LinkConfig, start_bps: u64, seed: u64) -> Self {
+        let backward = LinkConfig {
+            delay: Duration::from_millis(40),
+            ..LinkConfig::default()
+        };
+        Self::with_return_link(forward, backward, start_bps, seed)
+    }
+
+    /// Like [`Sim::new`] with the given feedback (return) link.
+    pub fn with_return_link(
+        forward: LinkConfig,
+        backward: LinkConfig,
+        start_bps: u64,
+        seed: u64,
+    ) -> Self {
         let t0 = Instant::now();
         let bwe = SendSideBwe::new(
             t0,
@@ -66,10 +80,6 @@ impl Sim {
                 ..BweConfig::default()
             },
         );
-        let backward = LinkConfig {
-            delay: Duration::from_millis(40),
-            ..LinkConfig::default()
-        };
         Self {
             t0,
             now: t0,
