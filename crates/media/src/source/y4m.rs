@@ -65,11 +65,14 @@ impl<R: BufRead> Y4mReader<R> {
         }
         let (mut width, mut height, mut frame_rate) = (None, None, (30, 1));
         for field in fields.filter(|f| !f.is_empty()) {
-            let (tag, value) = field.split_at(1);
+            // By char, not byte: a multi-byte first character must not split a code point.
+            let mut chars = field.chars();
+            let tag = chars.next().unwrap_or(' ');
+            let value = chars.as_str();
             match tag {
-                "W" => width = value.parse::<usize>().ok(),
-                "H" => height = value.parse::<usize>().ok(),
-                "F" => {
+                'W' => width = value.parse::<usize>().ok(),
+                'H' => height = value.parse::<usize>().ok(),
+                'F' => {
                     let (num, den) = value
                         .split_once(':')
                         .ok_or(Y4mError::BadHeader("frame rate"))?;
@@ -80,7 +83,7 @@ impl<R: BufRead> Y4mReader<R> {
                     }
                     frame_rate = (num, den);
                 }
-                "C" if !matches!(value, "420" | "420jpeg" | "420paldv" | "420mpeg2") => {
+                'C' if !matches!(value, "420" | "420jpeg" | "420paldv" | "420mpeg2") => {
                     return Err(Y4mError::UnsupportedColorspace(value.to_owned()));
                 }
                 // Interlacing, aspect ratio and extensions do not change the sample layout.
@@ -225,6 +228,11 @@ mod tests {
             Err(Y4mError::UnsupportedColorspace(_))
         ));
         assert!(matches!(parse(&[b'Y'; 5000]), Err(Y4mError::BadHeader(_))));
+        assert!(matches!(parse("YUV4MPEG2 é W2 H2\n".as_bytes()), Ok(())));
+        assert!(matches!(
+            parse(b"YUV4MPEG2 W2 H2 F\n"),
+            Err(Y4mError::BadHeader(_))
+        ));
         let mut reader = Y4mReader::new(&b"YUV4MPEG2 W2 H2 F25:1\nFRAME\n\x10\x10"[..]).unwrap();
         assert_eq!(reader.frame_rate(), (25, 1));
         let mut frame = I420Frame::new(2, 2);
