@@ -86,6 +86,13 @@ impl AimdRateControl {
         self.rate_bps
     }
 
+    /// Adopts a measured rate (a probe result) if it is higher.
+    pub fn raise_to(&mut self, rate_bps: f64) {
+        if rate_bps > self.rate_bps {
+            self.rate_bps = rate_bps.clamp(self.min_bps, self.max_bps);
+        }
+    }
+
     /// Applies the detector's verdict at `now_us`; returns the new rate.
     pub fn update(
         &mut self,

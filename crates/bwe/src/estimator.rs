@@ -13,6 +13,7 @@ use crate::aimd::AimdRateControl;
 use crate::history::{HISTORY_LEN, SendHistory};
 use crate::inter_arrival::InterArrival;
 use crate::loss::LossController;
+use crate::probe::{ProbeCluster, Prober};
 use crate::receiver::micros_since;
 use crate::trendline::{BandwidthUsage, Trendline};
 
@@ -29,6 +30,11 @@ pub struct BweConfig {
     pub start_bitrate_bps: u64,
     pub min_bitrate_bps: u64,
     pub max_bitrate_bps: u64,
+    /// Hand out probe clusters ([`SendSideBwe::poll_probe`]): at 3× and 6×
+    /// the start rate, then at twice each result the path kept up with.
+    /// Needs the caller to run them through [`crate::Pacer::start_probe`]
+    /// and send the padding the pacer asks for.
+    pub probing: bool,
 }
 
 impl Default for BweConfig {
@@ -37,6 +43,7 @@ impl Default for BweConfig {
             start_bitrate_bps: 300_000,
             min_bitrate_bps: 30_000,
             max_bitrate_bps: 20_000_000,
+            probing: false,
         }
     }
 }
@@ -96,6 +103,8 @@ pub struct BweCounters {
     /// Times the delay-gradient grouping was restarted (remote clock jumps,
     /// persistent reordering).
     pub delay_resets: u64,
+    /// Probe clusters whose result was used.
+    pub probe_results: u64,
 }
 
 /// A snapshot of the estimator for logs and tests.
@@ -149,6 +158,7 @@ pub struct SendSideBwe {
     aimd: AimdRateControl,
     loss: LossController,
     acked: AckedBitrate,
+    prober: Prober,
     rtt_us: Option<i64>,
     /// Sequence number right after the last feedback's range.
     next_feedback_ext: Option<i64>,
@@ -172,6 +182,7 @@ impl SendSideBwe {
             aimd: AimdRateControl::new(start, min, max),
             loss: LossController::new(start, min),
             acked: AckedBitrate::new(),
+            prober: Prober::new(config.probing, start, max),
             rtt_us: None,
             next_feedback_ext: None,
             target_bps: start,
@@ -191,7 +202,15 @@ impl SendSideBwe {
     pub fn on_packet_sent(&mut self, now: Instant, size_bytes: usize) -> u16 {
         self.counters.packets_sent += 1;
         let size = u32::try_from(size_bytes).unwrap_or(u32::MAX);
-        self.history.on_sent(micros_since(self.epoch, now), size)
+        let send_us = micros_since(self.epoch, now);
+        let cluster = self.prober.on_sent(send_us, size);
+        self.history.on_sent(send_us, size, cluster)
+    }
+
+    /// The next probe cluster to run (only with [`BweConfig::probing`]);
+    /// packets sent from now on belong to it until its bytes are sent.
+    pub fn poll_probe(&mut self) -> Option<ProbeCluster> {
+        self.prober.poll_probe()
     }
 
     /// Feeds every transport-wide feedback found in an RTCP datagram;
@@ -257,7 +276,10 @@ impl SendSideBwe {
                 continue;
             }
             sent.acked = true;
-            let (send_us, size) = (sent.send_us, sent.size);
+            let (send_us, size, cluster) = (sent.send_us, sent.size, sent.probe_cluster);
+            if cluster != 0 {
+                self.prober.on_acked(cluster, arrival_us, size);
+            }
             summary.received += 1;
             let rtt = now_us - send_us;
             min_rtt_us = Some(min_rtt_us.map_or(rtt, |m| m.min(rtt)));
@@ -291,6 +313,11 @@ impl SendSideBwe {
             self.rtt_us = Some(self.rtt_us.map_or(sample, |r| (7 * r + sample) / 8));
         }
         let rtt_us = self.rtt_us.unwrap_or(INITIAL_RTT_US);
+        if let Some(probed) = self.prober.evaluate() {
+            self.counters.probe_results = self.prober.results;
+            self.aimd.raise_to(probed);
+            self.loss.raise_to(probed);
+        }
         let acked = self.acked.rate_bps();
         let delay_based = self
             .aimd

@@ -16,6 +16,8 @@ pub(crate) struct SentPacket {
     pub acked: bool,
     /// Already reported lost by a feedback (counted in the loss fraction once).
     pub reported_lost: bool,
+    /// Probe cluster the packet belonged to, 0 for none.
+    pub probe_cluster: u32,
 }
 
 /// Ring of the last [`HISTORY_LEN`] packets sent.
@@ -36,6 +38,7 @@ impl SendHistory {
                     size: 0,
                     acked: false,
                     reported_lost: false,
+                    probe_cluster: 0,
                 };
                 HISTORY_LEN
             ],
@@ -45,7 +48,7 @@ impl SendHistory {
 
     /// Assigns the next sequence number to a packet sent at `send_us`.
     #[inline]
-    pub fn on_sent(&mut self, send_us: i64, size: u32) -> u16 {
+    pub fn on_sent(&mut self, send_us: i64, size: u32, probe_cluster: u32) -> u16 {
         let ext = self.next_ext;
         self.next_ext += 1;
         self.ring[(ext & HISTORY_MASK) as usize] = SentPacket {
@@ -54,6 +57,7 @@ impl SendHistory {
             size,
             acked: false,
             reported_lost: false,
+            probe_cluster,
         };
         ext as u16
     }
@@ -90,7 +94,7 @@ mod tests {
         let mut h = SendHistory::new();
         assert!(h.lookup(0).is_none(), "nothing sent yet");
         for i in 0..(HISTORY_LEN as i64 + 10) {
-            let seq = h.on_sent(i * 1000, 100 + i as u32);
+            let seq = h.on_sent(i * 1000, 100 + i as u32, 0);
             assert_eq!(seq, i as u16);
         }
         // Newest packet: ext 8201.

@@ -50,6 +50,7 @@ mod history;
 mod inter_arrival;
 mod loss;
 mod pacer;
+mod probe;
 mod receiver;
 mod seq;
 mod trendline;
@@ -58,6 +59,7 @@ pub use estimator::{
     BweConfig, BweCounters, BweSnapshot, FeedbackError, FeedbackSummary, SendSideBwe,
 };
 pub use pacer::{PacedPacket, Pacer, PacerConfig, PacerCounters, PacerQueueFull};
+pub use probe::ProbeCluster;
 pub use receiver::{TwccReceiver, TwccReceiverConfig, TwccReceiverCounters};
 pub use seq::{SeqUnwrapper, TRANSPORT_CC_URI, decode_transport_seq, encode_transport_seq};
 pub use trendline::BandwidthUsage;

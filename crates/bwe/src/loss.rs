@@ -53,6 +53,11 @@ impl LossController {
         self.rate_bps
     }
 
+    /// Adopts a measured rate (a probe result) if it is higher.
+    pub fn raise_to(&mut self, rate_bps: f64) {
+        self.rate_bps = self.rate_bps.max(rate_bps);
+    }
+
     /// Loss fraction of the last window of at least 100 packets.
     pub fn fraction_lost(&self) -> f64 {
         self.last_fraction

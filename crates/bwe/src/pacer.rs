@@ -62,6 +62,9 @@ pub struct PacerCounters {
     pub packets_refused: u64,
     /// Sum of the queue times of the packets sent.
     pub total_queue_time: Duration,
+    /// Padding the pacer asked for during probes ([`Pacer::poll_padding`]).
+    pub padding_packets: u64,
+    pub padding_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -80,8 +83,13 @@ pub struct Pacer {
     queued_bytes: usize,
     /// The previous packets have left the (virtual) wire by this time.
     free_at: Option<Instant>,
+    /// Probe being run: (rate, bytes still to send at it, start time).
+    probe: Option<(u64, usize, Instant)>,
     counters: PacerCounters,
 }
+
+/// Largest padding packet the pacer asks for.
+const MAX_PADDING_BYTES: usize = 1200;
 
 impl Pacer {
     /// A pacer for `target_bps` (before the pacing factor).
@@ -93,6 +101,7 @@ impl Pacer {
             queue: VecDeque::with_capacity(capacity),
             queued_bytes: 0,
             free_at: None,
+            probe: None,
             counters: PacerCounters::default(),
         }
     }
@@ -125,7 +134,57 @@ impl Pacer {
         } else {
             u64::MAX
         };
-        paced.max(drain).max(self.config.min_rate_bps).max(1)
+        let probe = self.probe.map_or(0, |(rate, _, _)| rate);
+        paced
+            .max(drain)
+            .max(probe)
+            .max(self.config.min_rate_bps)
+            .max(1)
+    }
+
+    /// Runs a probe cluster (from [`crate::SendSideBwe::poll_probe`]): the
+    /// next `cluster.bytes` leave at `cluster.rate_bps`, topped up with
+    /// padding ([`Self::poll_padding`]) when there is no media to send.
+    pub fn start_probe(&mut self, now: Instant, cluster: &crate::ProbeCluster) {
+        self.probe = Some((cluster.rate_bps, cluster.bytes, now));
+    }
+
+    /// True while a probe cluster still has bytes to send.
+    pub fn is_probing(&self) -> bool {
+        self.probe.is_some()
+    }
+
+    /// During a probe with nothing queued: the size of a padding packet the
+    /// caller should send now (and pass to `SendSideBwe::on_packet_sent`).
+    pub fn poll_padding(&mut self, now: Instant) -> Option<usize> {
+        let (_, remaining, started) = self.probe?;
+        if !self.queue.is_empty() || self.next_send_time(started) > now {
+            return None;
+        }
+        let size = remaining.clamp(1, MAX_PADDING_BYTES);
+        self.account(now, size);
+        self.counters.padding_packets += 1;
+        self.counters.padding_bytes += size as u64;
+        Some(size)
+    }
+
+    fn next_send_time(&self, earliest: Instant) -> Instant {
+        match self.free_at {
+            Some(free) if free > earliest => free,
+            _ => earliest,
+        }
+    }
+
+    /// Occupies the virtual wire with `size` bytes sent at `now`.
+    fn account(&mut self, now: Instant, size: usize) {
+        let rate = self.pacing_rate_bps();
+        // No credit for idle time: the bucket starts from now when idle.
+        let start = self.free_at.filter(|&f| f > now).unwrap_or(now);
+        self.free_at = Some(start + wire_time(size, rate));
+        if let Some((rate, remaining, started)) = self.probe {
+            let left = remaining.saturating_sub(size);
+            self.probe = (left > 0).then_some((rate, left, started));
+        }
     }
 
     /// Queues a packet of `size_bytes`; `id` comes back in [`PacedPacket`].
@@ -149,26 +208,25 @@ impl Pacer {
         Ok(())
     }
 
-    /// When the head of the queue may be sent; `None` when empty.
+    /// When the head of the queue may be sent (or, during a probe with an
+    /// empty queue, padding); `None` when there is nothing to send.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let head = self.queue.front()?;
-        Some(match self.free_at {
-            Some(free) if free > head.enqueued_at => free,
-            _ => head.enqueued_at,
-        })
+        match (self.queue.front(), self.probe) {
+            (Some(head), _) => Some(self.next_send_time(head.enqueued_at)),
+            (None, Some((_, _, started))) => Some(self.next_send_time(started)),
+            (None, None) => None,
+        }
     }
 
     /// The next packet if it may leave at `now`.
     pub fn poll_send(&mut self, now: Instant) -> Option<PacedPacket> {
-        if self.poll_timeout()? > now {
+        let head = *self.queue.front()?;
+        if self.next_send_time(head.enqueued_at) > now {
             return None;
         }
-        let rate = self.pacing_rate_bps();
-        let head = self.queue.pop_front()?;
+        self.queue.pop_front();
         self.queued_bytes -= head.size;
-        // No credit for idle time: the bucket starts from now when idle.
-        let start = self.free_at.filter(|&f| f > now).unwrap_or(now);
-        self.free_at = Some(start + wire_time(head.size, rate));
+        self.account(now, head.size);
         let queue_time = now.saturating_duration_since(head.enqueued_at);
         self.counters.packets_sent += 1;
         self.counters.bytes_sent += head.size as u64;
@@ -242,6 +300,34 @@ mod tests {
         p.enqueue(later, 5, 1000).unwrap();
         assert_eq!(p.poll_send(later).map(|s| s.id), Some(4));
         assert_eq!(p.poll_timeout(), Some(later + Duration::from_millis(8)));
+    }
+
+    #[test]
+    fn a_probe_paces_at_its_rate_and_pads_when_there_is_no_media() {
+        let t0 = Instant::now();
+        let mut p = Pacer::new(PacerConfig::default(), 100_000);
+        let cluster = crate::ProbeCluster {
+            id: 1,
+            rate_bps: 960_000,
+            bytes: 3000,
+        };
+        p.start_probe(t0, &cluster);
+        assert_eq!(p.poll_timeout(), Some(t0));
+        // One media packet at the probe rate: 1200 bytes = 10 ms at 960k.
+        p.enqueue(t0, 7, 1200).unwrap();
+        assert_eq!(p.poll_send(t0).map(|s| s.id), Some(7));
+        assert_eq!(p.poll_padding(t0), None, "wire busy for 10 ms");
+        let t10 = t0 + Duration::from_millis(10);
+        assert_eq!(p.poll_timeout(), Some(t10));
+        assert_eq!(p.poll_padding(t10), Some(1200));
+        let t20 = t0 + Duration::from_millis(20);
+        // The remaining 600 bytes, then the probe is over.
+        assert_eq!(p.poll_padding(t20), Some(600));
+        assert!(!p.is_probing());
+        assert_eq!(p.poll_padding(t0 + Duration::from_secs(1)), None);
+        assert_eq!(p.counters().padding_bytes, 1800);
+        // Back to 100 kbit/s × 2.5.
+        assert_eq!(p.pacing_rate_bps(), 250_000);
     }
 
     #[test]

@@ -211,3 +211,58 @@ fn lost_feedback_on_the_return_path_does_not_stop_convergence() {
         assert!(within(t, BOTTLENECK, 0.30), "{t}");
     }
 }
+
+fn probing(start_bps: u64) -> rtcscope_bwe::BweConfig {
+    rtcscope_bwe::BweConfig {
+        start_bitrate_bps: start_bps,
+        probing: true,
+        ..rtcscope_bwe::BweConfig::default()
+    }
+}
+
+fn return_link() -> rtcscope_netsim::LinkConfig {
+    link(None, 0.0, 0)
+}
+
+#[test]
+fn probing_finds_a_5_mbit_link_within_seconds() {
+    let mut sim = Sim::with_config(
+        link(Some(5_000_000), 0.0, 100_000),
+        return_link(),
+        probing(300_000),
+        71,
+    );
+    sim.run_for(Duration::from_secs(20));
+    sim.print_series("5 Mbit/s link, probing from 300 kbit/s");
+    println!(
+        "{:?} padding {:?}",
+        sim.bwe.counters(),
+        sim.pacer.counters()
+    );
+    assert!(sim.bwe.counters().probe_results >= 3);
+    assert!(sim.pacer.counters().padding_packets > 0);
+    // Without probing the target would still be near 300 × 1.08^t kbit/s
+    // (≈ 350 kbit/s at 2 s); with it, above 2 Mbit/s from 1 s on...
+    let early = sim.targets_between(1.0, 5.0);
+    assert!(early.iter().all(|&t| t >= 2_000_000), "{early:?}");
+    // ...and never above the link for long: after the first overuse the
+    // additive increase approaches 5 Mbit/s from below.
+    for &t in &sim.targets_between(5.0, 20.0) {
+        assert!((3_000_000..=5_500_000).contains(&t), "{t}");
+    }
+}
+
+#[test]
+fn probing_on_a_300k_bottleneck_converges_sooner() {
+    let mut sim = Sim::with_config(
+        link(Some(BOTTLENECK), 0.0, 30_000),
+        return_link(),
+        probing(100_000),
+        72,
+    );
+    sim.run_for(Duration::from_secs(40));
+    sim.print_series("300 kbit/s bottleneck, probing from 100 kbit/s");
+    for &t in &sim.targets_between(5.0, 40.0) {
+        assert!(within(t, BOTTLENECK, 0.30), "{t}");
+    }
+}

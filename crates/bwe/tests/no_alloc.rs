@@ -9,7 +9,11 @@ use rtcscope_bwe::{BweConfig, Pacer, PacerConfig, SendSideBwe, TwccReceiver, Twc
 #[test]
 fn send_receive_feedback_and_pacing_do_not_allocate() {
     let t0 = Instant::now();
-    let mut tx = SendSideBwe::new(t0, BweConfig::default());
+    let config = BweConfig {
+        probing: true,
+        ..BweConfig::default()
+    };
+    let mut tx = SendSideBwe::new(t0, config);
     let mut rx = TwccReceiver::new(t0, TwccReceiverConfig::default());
     let mut pacer = Pacer::new(PacerConfig::default(), 1_000_000);
     let mut buf = [0u8; 1500];
@@ -19,8 +23,15 @@ fn send_receive_feedback_and_pacing_do_not_allocate() {
             let now = t0 + Duration::from_millis(i);
             // 200 bytes per ms = 1.6 Mbit/s, below the 2.5 Mbit/s paced rate.
             pacer.enqueue(now, i, 200).unwrap();
-            while let Some(p) = pacer.poll_send(now) {
-                let seq = tx.on_packet_sent(now, p.size_bytes);
+            if let Some(cluster) = tx.poll_probe() {
+                pacer.start_probe(now, &cluster);
+            }
+            while let Some(size) = pacer
+                .poll_send(now)
+                .map(|p| p.size_bytes)
+                .or_else(|| pacer.poll_padding(now))
+            {
+                let seq = tx.on_packet_sent(now, size);
                 if !seq.is_multiple_of(10) {
                     rx.on_packet(now + Duration::from_millis(30), seq);
                 }

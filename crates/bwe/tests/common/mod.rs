@@ -72,14 +72,22 @@ impl Sim {
         start_bps: u64,
         seed: u64,
     ) -> Self {
+        let config = BweConfig {
+            start_bitrate_bps: start_bps,
+            ..BweConfig::default()
+        };
+        Self::with_config(forward, backward, config, seed)
+    }
+
+    /// A loop with the given links and estimator settings.
+    pub fn with_config(
+        forward: LinkConfig,
+        backward: LinkConfig,
+        config: BweConfig,
+        seed: u64,
+    ) -> Self {
         let t0 = Instant::now();
-        let bwe = SendSideBwe::new(
-            t0,
-            BweConfig {
-                start_bitrate_bps: start_bps,
-                ..BweConfig::default()
-            },
-        );
+        let bwe = SendSideBwe::new(t0, config);
         Self {
             t0,
             now: t0,
@@ -148,9 +156,19 @@ impl Sim {
             }
             self.next_frame_at += FRAME_INTERVAL;
         }
-        while let Some(p) = self.pacer.poll_send(now) {
-            let seq = self.bwe.on_packet_sent(now, p.size_bytes);
-            self.forward.send(now, seq, p.size_bytes);
+        if let Some(cluster) = self.bwe.poll_probe() {
+            self.pacer.start_probe(now, &cluster);
+        }
+        loop {
+            let size = match self.pacer.poll_send(now) {
+                Some(p) => p.size_bytes,
+                None => match self.pacer.poll_padding(now) {
+                    Some(padding) => padding,
+                    None => break,
+                },
+            };
+            let seq = self.bwe.on_packet_sent(now, size);
+            self.forward.send(now, seq, size);
         }
         for l in self
             .draining
