@@ -6,6 +6,7 @@
 pub mod frame;
 pub mod h264;
 pub mod opus;
+pub mod recv;
 pub mod send;
 pub mod source;
 
