@@ -73,7 +73,8 @@ pub struct VideoSender {
     encoder: H264Encoder,
     /// Whether the running encoder was built with frame skipping.
     skipping: bool,
-    /// Rebuilds for a skipping change (the encoder counts its own bitrate rebuilds).
+    /// Rebuilds for a skipping change, plus the rate rebuilds of encoders replaced by one
+    /// (the running encoder counts its own).
     mode_rebuilds: u64,
     requested_bitrate_bps: u32,
     packetizer: H264Packetizer,
@@ -324,9 +325,11 @@ impl VideoSender {
         let target = self.requested_bitrate_bps.max(MIN_BITRATE_BPS);
         let want_skipping = f64::from(target) < needed_bps;
         if want_skipping != self.skipping {
-            self.encoder = H264Encoder::new(encoder_config(&self.config, target, want_skipping))?;
+            let encoder = H264Encoder::new(encoder_config(&self.config, target, want_skipping))?;
+            // The old encoder's own rate rebuilds go with it; keep them in the total.
+            self.mode_rebuilds += self.encoder.reconfigurations() + 1;
+            self.encoder = encoder;
             self.skipping = want_skipping;
-            self.mode_rebuilds += 1;
         }
         Ok(())
     }
