@@ -51,9 +51,12 @@ fn video_send_and_nack_allocate_nothing() {
     let region = Region::new(GLOBAL);
     let packets = send(&mut sender, &mut source, 6);
     let mut resent = 0;
-    let found = sender.on_nack((0..8).map(|back| last_sequence.wrapping_sub(back)), |p| {
-        resent += p.payload.len()
-    });
+    let nack_time = t0 + source.capture_time(source.next_frame_number());
+    let found = sender.on_nack(
+        nack_time,
+        (0..8).map(|back| last_sequence.wrapping_sub(back)),
+        |p| resent += p.payload.len(),
+    );
     let change = region.change();
     assert!(packets >= 6);
     assert_eq!(found, 8);

@@ -203,6 +203,44 @@ fn a_low_target_is_a_bandwidth_limitation_for_exactly_the_time_it_holds() {
 }
 
 #[test]
+fn the_limitation_ends_a_second_after_the_last_skip_once_the_target_is_enough() {
+    let t0 = Instant::now();
+    let config = VideoSenderConfig {
+        initial_bitrate_bps: 150_000,
+        ..VideoSenderConfig::default()
+    };
+    let mut sender = VideoSender::new(config, t0).unwrap();
+    let mut source = TestPatternSource::vga30();
+    let mut last_skip = None;
+    let mut first_unlimited = None;
+    let mut n = 0u64;
+    // 6 frames at 150 kbit/s (skipping on), then 1 Mbit/s (skipping off, no more skips).
+    while first_unlimited.is_none() && n < 60 {
+        if n == 6 {
+            sender.set_target_bitrate(1_000_000);
+        }
+        let (_, frame) = source.next_frame();
+        let at = capture(t0, &source, n);
+        let sent = sender.send_frame(at, &frame, |_| {}).unwrap();
+        if sent.info.skipped {
+            assert!(n < 6, "frame {n} skipped at 1 Mbit/s");
+            last_skip = Some(n);
+        }
+        if sender.stats(at).quality_limitation_reason == RTCQualityLimitationReason::None {
+            first_unlimited = Some(n);
+        }
+        n += 1;
+    }
+    let last_skip = last_skip.expect("the 150 kbit/s IDR makes the rate control skip");
+    // Exactly one second (30 frames) after the last skipped frame.
+    assert_eq!(first_unlimited, Some(last_skip + 30));
+    let now = capture(t0, &source, last_skip + 30);
+    let d = sender.stats(now).quality_limitation_durations;
+    assert!((d["bandwidth"] - (now - t0).as_secs_f64()).abs() < 1e-12);
+    assert_eq!(d["none"], 0.0);
+}
+
+#[test]
 fn a_nack_is_answered_from_the_history_and_evicted_packets_are_counted_missing() {
     let t0 = Instant::now();
     let config = VideoSenderConfig {
@@ -231,7 +269,9 @@ fn a_nack_is_answered_from_the_history_and_evicted_packets_are_counted_missing()
     let last = sent.len() - 1;
     let wanted = [&sent[last - 3], &sent[last - 15]];
     let mut resent = Vec::new();
+    let nack_time = capture(t0, &source, n);
     let found = sender.on_nack(
+        nack_time,
         [
             wanted[0].sequence_number,
             sent[last - 16].sequence_number, // the 17th newest: evicted
@@ -257,4 +297,16 @@ fn a_nack_is_answered_from_the_history_and_evicted_packets_are_counted_missing()
         (wanted[0].payload.len() + wanted[1].payload.len()) as u64
     );
     assert_eq!(stats.nacked_packets_missing, 2);
+
+    // The same NACK again within the RTT gets nothing (a NACK storm cannot multiply the
+    // send rate); one RTT later the packets go out again.
+    sender.set_round_trip_time(Duration::from_millis(30));
+    let repeat = [wanted[0].sequence_number, wanted[1].sequence_number];
+    let later = |ms| nack_time + Duration::from_millis(ms);
+    assert_eq!(sender.on_nack(later(29), repeat, |_| {}), 0);
+    assert_eq!(sender.on_nack(later(30), repeat, |_| {}), 2);
+    let stats = sender.stats(later(30));
+    assert_eq!(stats.nack_count, 3);
+    assert_eq!(stats.nacked_packets_throttled, 2);
+    assert_eq!(stats.retransmitted_packets, 4);
 }

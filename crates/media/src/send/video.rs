@@ -169,17 +169,28 @@ impl VideoSender {
         self.keyframe_pending = true;
     }
 
-    /// A generic NACK arrived naming `lost` sequence numbers: `resend` gets each packet
-    /// still in the RTX history, to go out as an RFC 4588 retransmission. Returns how many
-    /// were found; the others are counted as missing.
-    pub fn on_nack<F>(&mut self, lost: impl IntoIterator<Item = u16>, mut resend: F) -> usize
+    /// The round-trip time from RTCP: a packet is retransmitted at most once per RTT.
+    pub fn set_round_trip_time(&mut self, rtt: Duration) {
+        self.history.set_min_resend_interval(rtt);
+    }
+
+    /// A generic NACK arrived at `now` naming `lost` sequence numbers: `resend` gets each
+    /// packet still in the RTX history and not already resent within the last RTT, to go
+    /// out as an RFC 4588 retransmission. Returns how many were handed out; the others are
+    /// counted (missing or throttled).
+    pub fn on_nack<F>(
+        &mut self,
+        now: Instant,
+        lost: impl IntoIterator<Item = u16>,
+        mut resend: F,
+    ) -> usize
     where
         F: FnMut(OutgoingPacket<'_>),
     {
         self.counters.nack_count = self.counters.nack_count.saturating_add(1);
         let mut found = 0;
         for sequence_number in lost {
-            if let Some(packet) = self.history.get(sequence_number) {
+            if let Some(packet) = self.history.resend(sequence_number, now) {
                 resend(packet);
                 found += 1;
             }
@@ -290,6 +301,7 @@ impl VideoSender {
             retransmitted_packets: history.found,
             retransmitted_bytes: history.found_bytes,
             nacked_packets_missing: history.missing,
+            nacked_packets_throttled: history.throttled,
         }
     }
 

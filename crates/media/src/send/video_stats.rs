@@ -40,6 +40,8 @@ pub struct VideoSendStats {
     pub retransmitted_bytes: u64,
     /// NACKed sequence numbers no longer (or never) in the history.
     pub nacked_packets_missing: u64,
+    /// NACKed packets not resent because they were resent less than an RTT ago.
+    pub nacked_packets_throttled: u64,
 }
 
 impl VideoSendStats {
