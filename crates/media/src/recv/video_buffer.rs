@@ -51,6 +51,10 @@ pub struct VideoJitterBufferConfig {
     pub keyframe_request_interval: Duration,
     /// Round-trip time assumed until [`VideoJitterBuffer::set_rtt`] is called.
     pub initial_rtt: Duration,
+    /// Nothing is handed out until this long after the first packet, so packets of the
+    /// first frame that arrive out of order still count (there is no earlier packet to
+    /// show they are missing).
+    pub startup_hold: Duration,
 }
 
 impl Default for VideoJitterBufferConfig {
@@ -64,6 +68,7 @@ impl Default for VideoJitterBufferConfig {
             keyframe_request: KeyframeRequestKind::Pli,
             keyframe_request_interval: Duration::from_millis(300),
             initial_rtt: Duration::from_millis(100),
+            startup_hold: Duration::from_millis(30),
         }
     }
 }
@@ -117,6 +122,9 @@ pub struct VideoBufferCounters {
 #[derive(Debug, Clone)]
 struct Slot {
     sequence: Option<u64>,
+    /// The packet this slot last handed to the depacketizer, to tell a late duplicate
+    /// (e.g. an answered spurious NACK) from a packet that came too late.
+    consumed: Option<u64>,
     timestamp: u32,
     marker: bool,
     arrival: Option<Instant>,
@@ -159,6 +167,8 @@ pub struct VideoJitterBuffer {
     buffered: usize,
     /// When the buffer started waiting for the packet at its head.
     head_missing_since: Option<Instant>,
+    /// Arrival of the first packet; `None` once the startup hold is over.
+    holding_since: Option<Instant>,
     depacketizer: H264Depacketizer,
     nack: NackTracker,
     rtt: Duration,
@@ -170,6 +180,7 @@ impl VideoJitterBuffer {
         let max_packets = config.max_packets.max(2);
         let slot = Slot {
             sequence: None,
+            consumed: None,
             timestamp: 0,
             marker: false,
             arrival: None,
@@ -183,6 +194,7 @@ impl VideoJitterBuffer {
             highest: 0,
             buffered: 0,
             head_missing_since: None,
+            holding_since: None,
             depacketizer: H264Depacketizer::new(config.max_frame_bytes),
             nack: NackTracker::new(config.nack),
             rtt: config.initial_rtt,
@@ -239,14 +251,30 @@ impl VideoJitterBuffer {
             None => {
                 self.next_sequence = Some(sequence);
                 self.highest = sequence;
+                self.holding_since = Some(now);
                 sequence
             }
         };
-        if sequence < next {
-            self.gate.counters.late_packets += 1;
+        let capacity = self.slots.len() as u64;
+        if sequence < next && self.holding_since.is_some() && self.highest - sequence < capacity {
+            // Still in the startup hold: an earlier packet moves the start back, and the
+            // ones between it and the old start are missing.
+            self.nack.add_range(sequence + 1, next, now);
+            self.next_sequence = Some(sequence);
+        } else if sequence < next {
+            let index = self.slot_index(sequence);
+            if self
+                .slots
+                .get(index)
+                .is_some_and(|s| s.consumed == Some(sequence))
+            {
+                self.gate.counters.duplicate_packets += 1;
+            } else {
+                self.gate.counters.late_packets += 1;
+            }
             return;
         }
-        if sequence - next >= self.slots.len() as u64 {
+        if sequence >= next && sequence - next >= capacity {
             self.resync(sequence, now);
         }
         let index = self.slot_index(sequence);
@@ -258,6 +286,7 @@ impl VideoJitterBuffer {
             return;
         }
         slot.sequence = Some(sequence);
+        slot.consumed = None;
         slot.timestamp = packet.timestamp;
         slot.marker = packet.marker;
         slot.arrival = Some(now);
@@ -310,6 +339,12 @@ impl VideoJitterBuffer {
         let Some(mut next) = self.next_sequence else {
             return;
         };
+        if let Some(since) = self.holding_since {
+            if now < since + self.config.startup_hold {
+                return;
+            }
+            self.holding_since = None;
+        }
         loop {
             let index = self.slot_index(next);
             let Some(slot) = self.slots.get_mut(index) else {
@@ -343,6 +378,7 @@ impl VideoJitterBuffer {
                 continue;
             }
             slot.sequence = None;
+            slot.consumed = Some(next);
             self.buffered -= 1;
             self.head_missing_since = None;
             let sequence = next as u16;
@@ -434,7 +470,11 @@ impl VideoJitterBuffer {
             .head_missing_since
             .filter(|_| self.buffered > 0)
             .map(|since| since + self.config.give_up_after);
+        let hold = self
+            .holding_since
+            .map(|since| since + self.config.startup_hold);
         [
+            hold,
             give_up,
             self.keyframe_request_at(),
             self.nack.poll_timeout(self.rtt),
