@@ -241,6 +241,46 @@ fn the_limitation_ends_a_second_after_the_last_skip_once_the_target_is_enough() 
 }
 
 #[test]
+fn frame_skipping_turns_off_only_clearly_above_the_needed_bitrate() {
+    // Needed at 640x480x30 with 0.04 bit/pixel: 368640 bit/s; off again from 423936.
+    let t0 = Instant::now();
+    let config = VideoSenderConfig {
+        initial_bitrate_bps: 150_000,
+        ..VideoSenderConfig::default()
+    };
+    let mut sender = VideoSender::new(config, t0).unwrap();
+    let mut source = TestPatternSource::vga30();
+    let mut log = Vec::new();
+    for n in 0..6u64 {
+        match n {
+            2 => sender.set_target_bitrate(400_000),
+            4 => sender.set_target_bitrate(450_000),
+            _ => {}
+        }
+        let (_, frame) = source.next_frame();
+        let sent = sender
+            .send_frame(capture(t0, &source, n), &frame, |_| {})
+            .unwrap();
+        log.push((
+            sender.frame_skipping(),
+            sender.target_bitrate(),
+            sender.encoder_rebuilds(),
+            sent.info.keyframe,
+            sent.info.skipped,
+        ));
+    }
+    // Skipping from the first frame (no rebuild counted before anything was encoded).
+    assert_eq!(log[0], (true, 150_000, 0, true, false));
+    // 400 kbit/s is above the need but within the gap: skipping stays on; the rate change
+    // (over 15 %) rebuilds once.
+    assert_eq!((log[2].0, log[2].1, log[2].2), (true, 400_000, 1));
+    // 450 kbit/s: only 12.5 % more, no rate rebuild of its own, but skipping turns off,
+    // which rebuilds (an IDR) at the new rate.
+    assert_eq!(log[4], (false, 450_000, 2, true, false));
+    assert_eq!((log[5].0, log[5].2, log[5].4), (false, 2, false));
+}
+
+#[test]
 fn a_nack_is_answered_from_the_history_and_evicted_packets_are_counted_missing() {
     let t0 = Instant::now();
     let config = VideoSenderConfig {

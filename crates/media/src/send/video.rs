@@ -11,8 +11,9 @@ use super::rtx_history::RtxHistory;
 use super::video_stats::{VideoSendStats, VideoSourceStats};
 use super::{OutgoingPacket, rtp_timestamp};
 use crate::frame::I420Frame;
+use crate::h264::H264Packetizer;
+use crate::h264::encoder::{BITRATE_HYSTERESIS, MIN_BITRATE_BPS};
 use crate::h264::{EncodedFrameInfo, H264EncodeError, H264Encoder, H264EncoderConfig};
-use crate::h264::{H264Packetizer, encoder::MIN_BITRATE_BPS};
 
 /// RTP clock rate of video (RFC 6184 §8.2.1).
 pub const VIDEO_CLOCK_RATE: u32 = 90_000;
@@ -324,22 +325,35 @@ impl VideoSender {
         self.encoder.reconfigurations() + self.mode_rebuilds
     }
 
+    /// Whether the running encoder may skip frames to hold its rate.
+    pub fn frame_skipping(&self) -> bool {
+        self.skipping
+    }
+
     fn needed_bitrate(&self, frame: &I420Frame) -> f64 {
         (frame.width() * frame.height()) as f64
             * f64::from(self.config.frame_rate)
             * self.config.min_bits_per_pixel
     }
 
-    /// Frame skipping on below the needed bitrate, off above it. openh264 takes this only
-    /// at creation, so a change rebuilds the encoder (its next frame is an IDR, as after
-    /// any rate change).
+    /// Frame skipping on below the needed bitrate, off again only at least
+    /// [`BITRATE_HYSTERESIS`] above it. openh264 takes this only at creation, so a change
+    /// rebuilds the encoder (its next frame is an IDR, as after any rate change); the gap
+    /// keeps a target wandering around the threshold from causing a stream of IDRs that a
+    /// rate change alone (held back by the same hysteresis) would not.
     fn apply_skipping_mode(&mut self, needed_bps: f64) -> Result<(), H264EncodeError> {
         let target = self.requested_bitrate_bps.max(MIN_BITRATE_BPS);
-        let want_skipping = f64::from(target) < needed_bps;
+        let want_skipping = if self.skipping {
+            f64::from(target) < needed_bps * (1.0 + BITRATE_HYSTERESIS)
+        } else {
+            f64::from(target) < needed_bps
+        };
         if want_skipping != self.skipping {
             let encoder = H264Encoder::new(encoder_config(&self.config, target, want_skipping))?;
-            // The old encoder's own rate rebuilds go with it; keep them in the total.
-            self.mode_rebuilds += self.encoder.reconfigurations() + 1;
+            // The old encoder's own rate rebuilds go with it; keep them in the total. Before
+            // the first frame nothing was encoded, so nothing is rebuilt in effect.
+            let replaced_an_encoding_encoder = u64::from(self.first_capture.is_some());
+            self.mode_rebuilds += self.encoder.reconfigurations() + replaced_an_encoding_encoder;
             self.encoder = encoder;
             self.skipping = want_skipping;
         }
@@ -354,6 +368,8 @@ impl VideoSender {
             c.key_frames_encoded = c.key_frames_encoded.saturating_add(1);
             self.keyframe_pending = false;
         }
+        // openh264's slices always carry a parsable QP; were one missing, the frame would
+        // add nothing rather than a guess.
         c.qp_sum += u64::from(info.qp.unwrap_or(0));
         c.total_encode_time += info.encode_time;
         c.total_encoded_bytes_target += average_frame_bytes.round() as u64;
