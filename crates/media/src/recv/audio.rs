@@ -129,14 +129,17 @@ impl std::fmt::Debug for AudioReceiver {
 
 impl AudioReceiver {
     pub fn new(config: AudioReceiverConfig) -> Result<Self, OpusError> {
-        let slot = Slot {
-            sequence: None,
-            arrival: None,
-            payload: Vec::with_capacity(MAX_OPUS_PAYLOAD),
-        };
+        // Built one by one: cloning a Vec would not keep its capacity.
+        let slots = (0..config.max_packets.max(2))
+            .map(|_| Slot {
+                sequence: None,
+                arrival: None,
+                payload: Vec::with_capacity(MAX_OPUS_PAYLOAD),
+            })
+            .collect();
         Ok(Self {
             config,
-            slots: vec![slot; config.max_packets.max(2)],
+            slots,
             unwrapper: SequenceUnwrapper::default(),
             next_play: None,
             buffered: 0,

@@ -291,6 +291,8 @@ impl VideoJitterBuffer {
         slot.marker = packet.marker;
         slot.arrival = Some(now);
         slot.payload.clear();
+        // A slot grows once, to the largest payload accepted, so it never reallocates.
+        slot.payload.reserve(self.config.max_payload_bytes);
         slot.payload.extend_from_slice(packet.payload);
         self.buffered += 1;
         self.nack.received(sequence);
