@@ -197,7 +197,7 @@ fn run(
         while let Some(fb) = receiver.poll_feedback(now) {
             let fb = match fb {
                 VideoFeedback::Nack(seqs) => Feedback::Nack(seqs.to_vec()),
-                VideoFeedback::Pli | VideoFeedback::Fir => Feedback::KeyframeRequest,
+                VideoFeedback::Pli | VideoFeedback::Fir { .. } => Feedback::KeyframeRequest,
             };
             feedback_link.send(now, fb, 40);
         }

@@ -115,7 +115,7 @@ pub struct AudioReceiver {
     output: Vec<f32>,
     last_concealed: bool,
     /// Arrival and timestamp of the newest in-order packet (jitter estimate).
-    last_transit: Option<(Instant, u32)>,
+    last_transit: Option<(Instant, u32, u64)>,
     stats: AudioReceiveStats,
 }
 
@@ -224,10 +224,13 @@ impl AudioReceiver {
     fn update_jitter(&mut self, now: Instant, timestamp: u32, sequence: u64) {
         // Only packets newer than all before (RFC 3550 computes it per arrival; reordered
         // ones would count their reordering twice).
-        if self.unwrapper.peek(sequence as u16) != sequence {
+        if self
+            .last_transit
+            .is_some_and(|(_, _, last_sequence)| sequence <= last_sequence)
+        {
             return;
         }
-        if let Some((last_arrival, last_timestamp)) = self.last_transit {
+        if let Some((last_arrival, last_timestamp, _)) = self.last_transit {
             let arrival_delta = now.saturating_duration_since(last_arrival).as_secs_f64();
             let media_delta = f64::from(timestamp.wrapping_sub(last_timestamp) as i32)
                 / f64::from(RTP_CLOCK_RATE);
@@ -236,7 +239,7 @@ impl AudioReceiver {
                 self.stats.jitter += (d - self.stats.jitter) / 16.0;
             }
         }
-        self.last_transit = Some((now, timestamp));
+        self.last_transit = Some((now, timestamp, sequence));
     }
 
     fn resync(&mut self, sequence: u64) {

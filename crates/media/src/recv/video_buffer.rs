@@ -79,7 +79,11 @@ pub enum VideoFeedback<'a> {
     /// Generic NACK for these sequence numbers (valid until the next poll).
     Nack(&'a [u16]),
     Pli,
-    Fir,
+    /// Full Intra Request with its command sequence number (RFC 5104 §4.3.1.1: new
+    /// requests increment it, repetitions of an unanswered one keep it).
+    Fir {
+        sequence_number: u8,
+    },
 }
 
 /// An access unit ready for the decoder, in decode order.
@@ -137,6 +141,9 @@ struct FrameGate {
     waiting_for_keyframe: bool,
     /// Since when a keyframe is needed (a frame was lost or dropped); `None` when not.
     keyframe_needed_since: Option<Instant>,
+    /// The need arose after the last request (a new FIR command, not a repetition).
+    new_keyframe_need: bool,
+    fir_sequence_number: u8,
     last_keyframe_request: Option<Instant>,
     /// Timestamp, first and last arrival of the frame being assembled.
     timing: Option<(u32, Instant, Instant)>,
@@ -151,7 +158,10 @@ impl FrameGate {
 
     fn need_keyframe(&mut self, now: Instant) {
         self.waiting_for_keyframe = true;
-        self.keyframe_needed_since.get_or_insert(now);
+        if self.keyframe_needed_since.is_none() {
+            self.keyframe_needed_since = Some(now);
+            self.new_keyframe_need = true;
+        }
     }
 }
 
@@ -201,6 +211,8 @@ impl VideoJitterBuffer {
             gate: FrameGate {
                 waiting_for_keyframe: true,
                 keyframe_needed_since: None,
+                new_keyframe_need: false,
+                fir_sequence_number: 0,
                 last_keyframe_request: None,
                 timing: None,
                 counters: VideoBufferCounters::default(),
@@ -438,15 +450,22 @@ impl VideoJitterBuffer {
     /// Next feedback to send: NACKs first, then a keyframe request.
     pub fn poll_feedback(&mut self, now: Instant) -> Option<VideoFeedback<'_>> {
         if self.keyframe_request_due(now) {
-            self.gate.last_keyframe_request = Some(now);
+            let gate = &mut self.gate;
+            gate.last_keyframe_request = Some(now);
+            let new_command = std::mem::take(&mut gate.new_keyframe_need);
             return Some(match self.config.keyframe_request {
                 KeyframeRequestKind::Pli => {
-                    self.gate.counters.pli_sent += 1;
+                    gate.counters.pli_sent += 1;
                     VideoFeedback::Pli
                 }
                 KeyframeRequestKind::Fir => {
-                    self.gate.counters.fir_sent += 1;
-                    VideoFeedback::Fir
+                    if new_command && gate.counters.fir_sent > 0 {
+                        gate.fir_sequence_number = gate.fir_sequence_number.wrapping_add(1);
+                    }
+                    gate.counters.fir_sent += 1;
+                    VideoFeedback::Fir {
+                        sequence_number: gate.fir_sequence_number,
+                    }
                 }
             });
         }
@@ -484,5 +503,90 @@ impl VideoJitterBuffer {
         .into_iter()
         .flatten()
         .min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    const IDR: [u8; 3] = [0x65, 0x88, 0x80];
+    const P: [u8; 3] = [0x41, 0x9a, 0x00];
+
+    fn packet(sequence: u16, frame: u32, payload: &[u8]) -> VideoPacket<'_> {
+        VideoPacket {
+            sequence,
+            timestamp: frame * 3000,
+            marker: true,
+            payload,
+        }
+    }
+
+    #[test]
+    fn a_lost_frame_is_nacked_given_up_and_answered_with_fir() {
+        let config = VideoJitterBufferConfig {
+            keyframe_request: KeyframeRequestKind::Fir,
+            ..VideoJitterBufferConfig::default()
+        };
+        let mut jb = VideoJitterBuffer::new(config);
+        let t0 = Instant::now();
+        let mut out = Vec::new();
+        let mut sink = |f: AssembledFrame<'_>| {
+            out.push((f.rtp_timestamp / 3000, f.keyframe));
+            true
+        };
+        jb.insert(t0, packet(65535, 0, &IDR), &mut sink);
+        // Startup hold: nothing before 30 ms.
+        assert_eq!(jb.poll_timeout(), Some(t0 + ms(30)));
+        jb.handle_timeout(t0 + ms(29), &mut sink);
+        jb.handle_timeout(t0 + ms(30), &mut sink);
+        jb.insert(t0 + ms(33), packet(0, 1, &P), &mut sink);
+        // Sequence 1 (frame 2) is lost; 2 (frame 3) reveals it at 66 ms.
+        jb.insert(t0 + ms(66), packet(2, 3, &P), &mut sink);
+        assert_eq!(
+            jb.poll_feedback(t0 + ms(66)),
+            Some(VideoFeedback::Nack(&[1]))
+        );
+        assert_eq!(jb.poll_feedback(t0 + ms(76)), None);
+        // Retried after one RTT (100 ms by default).
+        assert_eq!(
+            jb.poll_feedback(t0 + ms(166)),
+            Some(VideoFeedback::Nack(&[1]))
+        );
+        // Given up 500 ms after it was found missing.
+        assert_eq!(jb.poll_timeout(), Some(t0 + ms(266)));
+        jb.handle_timeout(t0 + ms(565), &mut sink);
+        assert_eq!(jb.counters().packets_given_up, 0);
+        jb.handle_timeout(t0 + ms(566), &mut sink);
+        let c = jb.counters();
+        assert_eq!((c.packets_given_up, c.frames_incomplete), (1, 1));
+        assert_eq!(
+            jb.poll_feedback(t0 + ms(566)),
+            Some(VideoFeedback::Fir { sequence_number: 0 })
+        );
+        // Frame 4 (P) cannot be decoded: dropped. The unanswered FIR is repeated with the
+        // same number 300 ms later, not before.
+        jb.insert(t0 + ms(600), packet(3, 4, &P), &mut sink);
+        assert_eq!(jb.poll_feedback(t0 + ms(865)), None);
+        assert_eq!(
+            jb.poll_feedback(t0 + ms(866)),
+            Some(VideoFeedback::Fir { sequence_number: 0 })
+        );
+        jb.insert(t0 + ms(900), packet(4, 5, &IDR), &mut sink);
+        // A new loss later is a new command: number 1.
+        jb.insert(t0 + ms(1300), packet(6, 7, &P), &mut sink);
+        jb.handle_timeout(t0 + ms(1800), &mut sink);
+        while let Some(VideoFeedback::Nack(_)) = jb.poll_feedback(t0 + ms(1800)) {}
+        assert_eq!(jb.counters().fir_sent, 3);
+        let c = jb.counters();
+        // Frames 3 and 7 came after a hole (incomplete); 4 lacked its reference.
+        assert_eq!(c.frames_received, 4);
+        assert_eq!(c.frames_incomplete, 2);
+        assert_eq!(c.frames_dropped, 1);
+        assert_eq!(out, vec![(0, true), (1, false), (5, true)]);
     }
 }
