@@ -307,7 +307,7 @@ impl AudioReceiver {
                 return self.synthesize();
             };
             slot.sequence = None;
-            self.buffered -= 1;
+            self.buffered = self.buffered.saturating_sub(1);
             let arrival = slot.arrival.unwrap_or(now);
             match self.decoder.decode(&slot.payload) {
                 Ok(pcm) => {

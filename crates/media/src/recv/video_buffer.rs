@@ -393,7 +393,7 @@ impl VideoJitterBuffer {
             }
             slot.sequence = None;
             slot.consumed = Some(next);
-            self.buffered -= 1;
+            self.buffered = self.buffered.saturating_sub(1);
             self.head_missing_since = None;
             let sequence = next as u16;
             next += 1;
