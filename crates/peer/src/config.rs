@@ -198,6 +198,8 @@ pub enum ConfigError {
     Sctp(String),
     /// The ICE layer refused remote credentials or a candidate.
     Ice(String),
+    /// DTLS already started with another role or SCTP configuration.
+    DtlsStarted,
 }
 
 impl std::fmt::Display for ConfigError {
@@ -212,6 +214,7 @@ impl std::fmt::Display for ConfigError {
             Self::TooManyRemoteStreams(mid) => write!(f, "too many remote streams in mid {mid}"),
             Self::Sctp(e) => write!(f, "SCTP: {e}"),
             Self::Ice(e) => write!(f, "ICE: {e}"),
+            Self::DtlsStarted => write!(f, "DTLS already started with another configuration"),
         }
     }
 }

@@ -9,21 +9,33 @@
 //! assembles one `RTCStatsReport` of every layer sampled together.
 
 pub mod config;
+pub mod connection;
 mod datachannel;
+#[cfg(feature = "tokio-driver")]
+pub mod demo;
 pub mod demux;
 #[cfg(feature = "tokio-driver")]
 pub mod driver;
 mod events;
 mod feedback;
+mod late_config;
 mod media;
+#[cfg(feature = "tokio-driver")]
+pub mod pc_driver;
 mod queues;
 mod send;
 pub mod stats;
+pub mod synthetic;
 mod transport;
 
 pub use config::{
     BundleConfig, CodecConfig, ConfigError, LocalStreamConfig, RemoteIceCredentials,
     RemoteStreamConfig, RtcpConfig,
+};
+pub use connection::{
+    DataChannelId, MediaStreamTrack, PeerConnectionError, PeerConnectionEvent, RTCBundlePolicy,
+    RTCConfiguration, RTCIceCandidateInit, RTCIceServer, RTCPeerConnection, RTCPeerConnectionState,
+    RTCSessionDescription, RTCSignalingState, RtpReceiver, RtpSender, StatsSelector, TransceiverId,
 };
 pub use events::{BundleCounters, BundleEvent, DataChannelApiError, ReceivedRtp, Transmit};
 pub use feedback::{Feedback, MAX_NACK_ITEMS, ReceivedFeedback};

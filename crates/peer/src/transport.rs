@@ -66,7 +66,7 @@ impl std::fmt::Debug for BundleTransport {
     }
 }
 
-fn sctp_role(role: DtlsRole) -> rtcscope_sctp::DtlsRole {
+pub(crate) fn sctp_role(role: DtlsRole) -> rtcscope_sctp::DtlsRole {
     match role {
         DtlsRole::Client => rtcscope_sctp::DtlsRole::Client,
         DtlsRole::Server => rtcscope_sctp::DtlsRole::Server,

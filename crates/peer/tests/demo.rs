@@ -1,0 +1,77 @@
+//! The demo over real loopback UDP with impairment, through the library
+//! function `rtcscope demo` calls.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use rtcscope_peer::demo::{DemoOptions, DemoSample, DemoSide, run};
+use rtcscope_stats::verify::{SequenceVerifier, verify_report};
+use rtcscope_stats::{
+    MediaKind, RTCIceCandidatePairStats, RTCInboundRtpStreamStats, RTCRemoteInboundRtpStreamStats,
+    RTCTransportStats,
+};
+
+#[tokio::test]
+async fn demo_with_5_percent_loss_and_40ms_delay() {
+    let options = DemoOptions {
+        seconds: 4.0,
+        loss_percent: 5.0,
+        delay: Duration::from_millis(40),
+        seed: 7,
+        ..DemoOptions::default()
+    };
+    let mut samples: Vec<DemoSample> = Vec::new();
+    let summary = run(&options, |s| samples.push(s.clone())).await.unwrap();
+    eprintln!("{summary:?}");
+    let mut seq = [SequenceVerifier::new(), SequenceVerifier::new()];
+    for s in &samples {
+        let v = verify_report(&s.report);
+        assert_eq!(v.errors(), 0, "{:?} t={}: {v:#?}", s.side, s.t);
+        let json = serde_json::to_value(&s.report).unwrap();
+        let v = seq[s.side as usize].push(&json);
+        assert_eq!(v.errors(), 0, "{:?} sequence: {v:#?}", s.side);
+    }
+    assert_eq!(samples.len(), 8, "4 s of samples, both sides");
+    let last = |side: DemoSide| samples.iter().rev().find(|s| s.side == side).unwrap();
+    let answerer = &last(DemoSide::Answerer).report;
+    let offerer = &last(DemoSide::Offerer).report;
+
+    // Answerer: the audio stream lost ~5 % (Bernoulli on ~190 packets:
+    // a 2σ band is about ±3.2 points).
+    let audio = answerer
+        .all::<RTCInboundRtpStreamStats>()
+        .find(|i| i.kind() == MediaKind::Audio)
+        .unwrap();
+    let lost = audio.packets_lost.unwrap() as f64;
+    let received = audio.packets_received.unwrap() as f64;
+    let ratio = lost / (lost + received);
+    assert!(received > 120.0, "audio packets received: {received}");
+    assert!((0.01..=0.11).contains(&ratio), "audio loss ratio {ratio}");
+
+    // Offerer: RTT = 2 × 40 ms one-way (+ scheduling on a loaded machine).
+    let rtt_ok = |rtt: f64| (0.078..0.2).contains(&rtt);
+    let mut remote_inbound = 0;
+    for ri in offerer.all::<RTCRemoteInboundRtpStreamStats>() {
+        let rtt = ri.round_trip_time.unwrap();
+        assert!(rtt_ok(rtt), "{} roundTripTime {rtt}", ri.id);
+        remote_inbound += 1;
+    }
+    assert_eq!(remote_inbound, 2, "audio and video remote-inbound-rtp");
+    let transport = offerer.all::<RTCTransportStats>().next().unwrap();
+    let pair: &RTCIceCandidatePairStats = offerer
+        .get_as(transport.selected_candidate_pair_id.as_deref().unwrap())
+        .unwrap();
+    let rtt = pair.current_round_trip_time.unwrap();
+    assert!(rtt_ok(rtt), "candidate-pair currentRoundTripTime {rtt}");
+
+    // Data-channel messages (one per 200 ms once open) arrive; with 5 %
+    // loss the last few may still await an SCTP retransmission at the end.
+    assert!(summary.messages_sent >= 10, "{summary:?}");
+    assert!(summary.messages_received <= summary.messages_sent);
+    assert!(
+        summary.messages_received + 6 >= summary.messages_sent,
+        "{summary:?}"
+    );
+    // The relay dropped ~5 % in each direction, so impairment really applied.
+    assert!(summary.relay.dropped[0] > 0, "{summary:?}");
+}
