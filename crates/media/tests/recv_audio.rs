@@ -185,6 +185,23 @@ fn without_loss_nothing_is_concealed_and_the_energy_is_the_sources() {
     report.insert(playout_stats);
     let verdict = verify_report(&report);
     assert!(verdict.passes(false), "{:#?}", verdict.violations);
+    // With --strict only members the RTP layer owns are missing.
+    for v in &verdict.violations {
+        let member = v.member.as_deref().unwrap_or("");
+        assert!(
+            [
+                "transportId",
+                "codecId",
+                "packetsReceived",
+                "packetsLost",
+                "jitter",
+                "remoteId",
+                "bytesReceived"
+            ]
+            .contains(&member),
+            "{v}"
+        );
+    }
 }
 
 /// Default media for an audio inbound-rtp object.
