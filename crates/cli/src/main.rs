@@ -1,5 +1,6 @@
 //! `rtcscope`: the command line.
 
+mod demo_cmd;
 mod simulate_cmd;
 mod verify_cmd;
 
@@ -61,6 +62,30 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Two peer connections in this process over real UDP on 127.0.0.1, with
+    /// loss/delay/jitter applied per direction in between. The offerer sends
+    /// (synthetic) video, audio and a data channel; both call getStats() every
+    /// second. Text: the answerer's inbound-rtp video stats (the MDN example);
+    /// JSON: one {"side","t","report"} line per peer per second.
+    Demo {
+        /// How long to run.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Random loss, percent, each direction.
+        #[arg(long, default_value_t = 0.0)]
+        loss: f64,
+        /// One-way delay in milliseconds, each direction.
+        #[arg(long, default_value_t = 0.0)]
+        delay: f64,
+        /// Uniform extra delay in [0, JITTER] milliseconds per packet.
+        #[arg(long, default_value_t = 0.0)]
+        jitter: f64,
+        /// Seed of every random choice.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,5 +122,20 @@ fn main() -> ExitCode {
             };
             simulate_cmd::run(&args)
         }
+        Command::Demo {
+            seconds,
+            loss,
+            delay,
+            jitter,
+            seed,
+            format,
+        } => demo_cmd::run_cmd(&demo_cmd::Args {
+            seconds,
+            loss,
+            delay_ms: delay,
+            jitter_ms: jitter,
+            seed,
+            json: format == Format::Json,
+        }),
     }
 }
