@@ -76,19 +76,25 @@ impl NackTracker {
         // Only the newest `cap` of a huge hole can be tracked.
         let from = from.max(to.saturating_sub(cap));
         for sequence in from..to {
-            if self.missing.last().is_some_and(|m| m.sequence >= sequence) {
+            let Err(position) = self.missing.binary_search_by_key(&sequence, |m| m.sequence) else {
                 continue;
-            }
-            if self.missing.len() >= self.config.max_missing {
-                self.missing.remove(0);
-                self.overflowed += 1;
-            }
-            self.missing.push(Missing {
+            };
+            let entry = Missing {
                 sequence,
                 detected_at: now,
                 last_sent: None,
                 retries: 0,
-            });
+            };
+            if self.missing.len() < self.config.max_missing {
+                self.missing.insert(position, entry);
+            } else if position > 0 {
+                // Full: the oldest entry makes room for a newer one.
+                self.missing.remove(0);
+                self.missing.insert(position - 1, entry);
+                self.overflowed += 1;
+            } else {
+                self.overflowed += 1;
+            }
         }
     }
 
@@ -227,5 +233,15 @@ mod tests {
         assert_eq!(nack.overflowed, 2);
         nack.forget_before(1_000_001);
         assert_eq!(nack.missing_count(), 2);
+    }
+
+    #[test]
+    fn entries_found_out_of_order_stay_sorted() {
+        let t0 = Instant::now();
+        let mut nack = NackTracker::new(NackConfig::default());
+        nack.add_range(10, 12, t0);
+        nack.add_range(5, 7, t0);
+        nack.add_range(6, 11, t0);
+        assert_eq!(nack.poll(t0, ms(10)), Some(&[5u16, 6, 7, 8, 9, 10, 11][..]));
     }
 }
