@@ -315,6 +315,28 @@ const RTP_LAYER_MEMBERS: [&str; 7] = [
 ];
 
 #[test]
+fn a_reorder_delay_above_the_jitter_avoids_spurious_nacks() {
+    // Same 8 ms jitter, no loss: with NACKs held back 10 ms no reordered packet is asked
+    // for, and every frame still arrives.
+    let config = VideoJitterBufferConfig {
+        nack: NackConfig {
+            reorder_delay: Duration::from_millis(10),
+            ..NackConfig::default()
+        },
+        ..VideoJitterBufferConfig::default()
+    };
+    let mut receiver = VideoReceiver::new(config).unwrap();
+    let outcome = run(&mut receiver, 30, link(0.0, 8), 7, &[]);
+    assert_eq!(receiver.buffer().nacks_sent(), 0);
+    assert_eq!(outcome.retransmissions, 0);
+    assert_eq!(outcome.decoded.len(), 30);
+    // Without the delay the same run NACKs reordered packets.
+    let mut receiver = VideoReceiver::new(VideoJitterBufferConfig::default()).unwrap();
+    run(&mut receiver, 30, link(0.0, 8), 7, &[]);
+    assert!(receiver.buffer().nacks_sent() > 0);
+}
+
+#[test]
 fn five_percent_loss_is_recovered_by_nack() {
     let mut receiver = VideoReceiver::new(VideoJitterBufferConfig::default()).unwrap();
     let outcome = run(&mut receiver, 90, link(0.05, 0), 11, &[]);

@@ -16,6 +16,10 @@ pub struct NackConfig {
     pub min_send_interval: Duration,
     /// Floor of the retry interval; the interval is otherwise one round-trip time.
     pub min_retry_interval: Duration,
+    /// Wait this long after a hole is found before the first NACK, so packets merely
+    /// reordered by less than this are not asked for (0, like libwebrtc's default
+    /// `send_nack_delay`; set it to the path's reordering depth to avoid spurious NACKs).
+    pub reorder_delay: Duration,
 }
 
 impl Default for NackConfig {
@@ -26,6 +30,7 @@ impl Default for NackConfig {
             max_retries: 10,
             min_send_interval: Duration::from_millis(10),
             min_retry_interval: Duration::from_millis(10),
+            reorder_delay: Duration::ZERO,
         }
     }
 }
@@ -137,7 +142,7 @@ impl NackTracker {
             return None;
         }
         Some(match m.last_sent {
-            None => m.detected_at,
+            None => m.detected_at + self.config.reorder_delay,
             Some(sent) => sent + self.retry_interval(rtt),
         })
     }
@@ -167,9 +172,14 @@ impl NackTracker {
         self.request.clear();
         let retry = self.retry_interval(rtt);
         let max_retries = self.config.max_retries;
+        let reorder_delay = self.config.reorder_delay;
         for m in &mut self.missing {
-            let due = m.retries < max_retries && m.last_sent.is_none_or(|sent| now >= sent + retry);
-            if due && now >= m.detected_at {
+            let due = m.retries < max_retries
+                && match m.last_sent {
+                    None => now >= m.detected_at + reorder_delay,
+                    Some(sent) => now >= sent + retry,
+                };
+            if due {
                 m.last_sent = Some(now);
                 m.retries += 1;
                 self.request.push(m.sequence as u16);
