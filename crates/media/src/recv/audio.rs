@@ -21,6 +21,8 @@ use crate::opus::{OpusAudioDecoder, OpusError, RTP_CLOCK_RATE, packet_samples};
 /// Largest Opus packet (RFC 6716 §3.2.1: 1275 bytes a frame, up to 120 ms): payloads
 /// above this are discarded.
 pub const MAX_OPUS_PAYLOAD: usize = 1275 * 3;
+/// A far-ahead packet this close after a discarded far-ahead packet confirms a jump.
+const RESYNC_CONFIRM_DISTANCE: u64 = 16;
 /// Samples held between decoding and playout: one 120 ms packet plus one tick.
 const PENDING_CAPACITY: usize = 5760 + FRAME_SAMPLES;
 /// A sample this small is silence in 16-bit PCM.
@@ -76,6 +78,8 @@ pub struct AudioReceiveStats {
     pub late_packets: u64,
     pub malformed_packets: u64,
     pub resyncs: u64,
+    /// Discarded for being too far ahead (a second one close after restarts the buffer).
+    pub far_ahead_packets: u64,
     pub decode_errors: u64,
     /// Lost packets rebuilt from the next packet's in-band FEC.
     pub fec_recovered_packets: u64,
@@ -117,6 +121,7 @@ pub struct AudioReceiver {
     /// Arrival and timestamp of the newest in-order packet (jitter estimate).
     last_transit: Option<(Instant, u32, u64)>,
     stats: AudioReceiveStats,
+    resync_candidate: Option<u64>,
 }
 
 impl std::fmt::Debug for AudioReceiver {
@@ -151,6 +156,7 @@ impl AudioReceiver {
             last_concealed: false,
             last_transit: None,
             stats: AudioReceiveStats::default(),
+            resync_candidate: None,
         })
     }
 
@@ -200,6 +206,16 @@ impl AudioReceiver {
             }
             self.next_play = Some(sequence);
         } else if sequence - next >= capacity {
+            // As for video: a lone far-ahead packet is discarded, a second close after it
+            // restarts the buffer there.
+            let follows = self
+                .resync_candidate
+                .is_some_and(|c| sequence > c && sequence - c <= RESYNC_CONFIRM_DISTANCE);
+            if !follows {
+                self.resync_candidate = Some(sequence);
+                self.stats.far_ahead_packets += 1;
+                return;
+            }
             self.resync(sequence);
         }
         self.update_jitter(now, packet.timestamp, sequence);
@@ -244,6 +260,7 @@ impl AudioReceiver {
 
     fn resync(&mut self, sequence: u64) {
         self.stats.resyncs += 1;
+        self.resync_candidate = None;
         for slot in &mut self.slots {
             slot.sequence = None;
         }

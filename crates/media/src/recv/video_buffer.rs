@@ -25,6 +25,9 @@ pub struct VideoPacket<'a> {
     pub payload: &'a [u8],
 }
 
+/// A far-ahead packet this close after a discarded far-ahead packet confirms a jump.
+const RESYNC_CONFIRM_DISTANCE: u64 = 16;
+
 /// Which keyframe request message to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyframeRequestKind {
@@ -107,8 +110,11 @@ pub struct VideoBufferCounters {
     pub oversized_packets: u64,
     /// Never arrived before their deadline.
     pub packets_given_up: u64,
-    /// Times a packet too far ahead made the buffer start over.
+    /// Times packets too far ahead made the buffer start over.
     pub resyncs: u64,
+    /// Packets too far ahead to buffer, discarded (the second of two close together
+    /// resynchronises instead).
+    pub far_ahead_packets: u64,
     /// Complete frames assembled (framesReceived).
     pub frames_received: u64,
     /// Complete frames not decoded: missing reference or decoder error (framesDropped).
@@ -179,6 +185,8 @@ pub struct VideoJitterBuffer {
     head_missing_since: Option<Instant>,
     /// Arrival of the first packet; `None` once the startup hold is over.
     holding_since: Option<Instant>,
+    /// The last packet discarded for being too far ahead.
+    resync_candidate: Option<u64>,
     depacketizer: H264Depacketizer,
     nack: NackTracker,
     rtt: Duration,
@@ -205,6 +213,7 @@ impl VideoJitterBuffer {
             buffered: 0,
             head_missing_since: None,
             holding_since: None,
+            resync_candidate: None,
             depacketizer: H264Depacketizer::new(config.max_frame_bytes),
             nack: NackTracker::new(config.nack),
             rtt: config.initial_rtt,
@@ -287,6 +296,16 @@ impl VideoJitterBuffer {
             return;
         }
         if sequence >= next && sequence - next >= capacity {
+            // One packet far ahead is discarded (a stray or forged packet must not throw
+            // the stream away); a second one just after it means the stream jumped.
+            let follows = self
+                .resync_candidate
+                .is_some_and(|c| sequence > c && sequence - c <= RESYNC_CONFIRM_DISTANCE);
+            if !follows {
+                self.resync_candidate = Some(sequence);
+                self.gate.counters.far_ahead_packets += 1;
+                return;
+            }
             self.resync(sequence, now);
         }
         let index = self.slot_index(sequence);
@@ -320,6 +339,7 @@ impl VideoJitterBuffer {
     /// Drops everything buffered and starts over at `sequence`.
     fn resync(&mut self, sequence: u64, now: Instant) {
         self.gate.counters.resyncs += 1;
+        self.resync_candidate = None;
         for slot in &mut self.slots {
             slot.sequence = None;
         }
@@ -588,5 +608,35 @@ mod tests {
         assert_eq!(c.frames_incomplete, 2);
         assert_eq!(c.frames_dropped, 1);
         assert_eq!(out, vec![(0, true), (1, false), (5, true)]);
+    }
+
+    #[test]
+    fn a_lone_far_ahead_packet_is_discarded_and_a_real_jump_resynchronises() {
+        let mut jb = VideoJitterBuffer::new(VideoJitterBufferConfig {
+            max_packets: 64,
+            startup_hold: Duration::ZERO,
+            ..VideoJitterBufferConfig::default()
+        });
+        let t0 = Instant::now();
+        let mut out = Vec::new();
+        let mut sink = |f: AssembledFrame<'_>| {
+            out.push(f.rtp_timestamp / 3000);
+            true
+        };
+        jb.insert(t0, packet(100, 0, &IDR), &mut sink);
+        // A stray packet 1000 ahead: discarded, the stream goes on undisturbed.
+        jb.insert(t0 + ms(1), packet(1100, 50, &P), &mut sink);
+        jb.insert(t0 + ms(33), packet(101, 1, &P), &mut sink);
+        assert_eq!(jb.counters().far_ahead_packets, 1);
+        assert_eq!(jb.counters().resyncs, 0);
+        assert_eq!(jb.nack_tracker().missing_count(), 0);
+        // The sender really jumped: two packets close together far ahead.
+        jb.insert(t0 + ms(66), packet(5000, 2, &IDR), &mut sink);
+        jb.insert(t0 + ms(99), packet(5001, 3, &P), &mut sink);
+        assert_eq!(jb.counters().resyncs, 1);
+        jb.insert(t0 + ms(133), packet(5002, 4, &IDR), &mut sink);
+        jb.insert(t0 + ms(166), packet(5003, 5, &P), &mut sink);
+        // Frame 3 (a P frame) after the resync waits for the keyframe, frame 4.
+        assert_eq!(out, vec![0, 1, 4, 5]);
     }
 }
