@@ -10,7 +10,7 @@ use rtcscope_media::h264::{H264Encoder, H264EncoderConfig, H264Packetizer};
 use rtcscope_media::opus::{OpusAudioEncoder, OpusEncoderConfig};
 use rtcscope_media::recv::{
     AudioPacket, AudioReceiver, AudioReceiverConfig, VideoJitterBuffer, VideoJitterBufferConfig,
-    VideoPacket,
+    VideoPacket, VideoReceiver,
 };
 use rtcscope_media::source::audio::FRAME_SAMPLES;
 use rtcscope_media::source::{SpeechLikeSource, TestPatternSource};
@@ -23,7 +23,61 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 #[test]
 fn receive_paths_allocate_nothing_in_steady_state() {
     video_jitter_buffer();
+    video_receiver_with_decoder();
     audio_receiver();
+}
+
+/// The whole video receiver, openh264 decoding included: the pipeline's own code adds
+/// nothing; what the decoder does per frame is measured and pinned.
+fn video_receiver_with_decoder() {
+    let mut source = TestPatternSource::new(160, 120, 30);
+    let mut encoder = H264Encoder::new(H264EncoderConfig::default()).unwrap();
+    let mut packetizer = H264Packetizer::new(300);
+    let mut packets: Vec<(u32, bool, Vec<u8>)> = Vec::new();
+    for n in 0..60u32 {
+        let (_, frame) = source.next_frame();
+        encoder.encode(&frame).unwrap();
+        packetizer.packetize(encoder.nal_units(), |payload, marker| {
+            packets.push((n * 3000, marker, payload.to_vec()));
+        });
+    }
+    let mut receiver = VideoReceiver::new(VideoJitterBufferConfig {
+        startup_hold: Duration::ZERO,
+        ..VideoJitterBufferConfig::default()
+    })
+    .unwrap();
+    let t0 = Instant::now();
+    let mut decoded = 0u32;
+    let mut allocations = 0u64;
+    let mut measured_frames = 0u32;
+    for (i, (timestamp, marker, payload)) in packets.iter().enumerate() {
+        let now = t0 + Duration::from_millis(u64::from(*timestamp) / 90);
+        let region = Region::new(GLOBAL);
+        receiver.insert_packet(
+            now,
+            VideoPacket {
+                sequence: i as u16,
+                timestamp: *timestamp,
+                marker: *marker,
+                payload,
+            },
+            |_, _| decoded += 1,
+        );
+        let change = region.change();
+        // Frames 30.. are steady state.
+        if *timestamp >= 30 * 3000 {
+            allocations += (change.allocations + change.reallocations) as u64;
+            measured_frames += u32::from(*marker);
+        }
+    }
+    assert_eq!(decoded, 60);
+    eprintln!(
+        "video receiver with openh264: {allocations} allocations over {measured_frames} frames"
+    );
+    assert!(
+        allocations <= u64::from(measured_frames) * 4,
+        "{allocations}"
+    );
 }
 
 fn video_jitter_buffer() {
