@@ -35,6 +35,7 @@ pub struct SyntheticCounters {
 pub struct SyntheticSource {
     kind: MediaKind,
     next_at: Option<Instant>,
+    paused: bool,
     index: u32,
     timestamp_base: u32,
     buf: Vec<u8>,
@@ -53,6 +54,7 @@ impl SyntheticSource {
         Self {
             kind,
             next_at: None,
+            paused: false,
             index: 0,
             // Random initial timestamp (RFC 3550 §5.1).
             timestamp_base: (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32,
@@ -72,9 +74,19 @@ impl SyntheticSource {
 
     /// Starts producing at `now` (once the transport can carry media).
     pub fn start(&mut self, now: Instant) {
-        if self.next_at.is_none() {
+        if self.next_at.is_none() && !self.paused {
             self.next_at = Some(now);
         }
+    }
+
+    /// Stops producing for good (a stopped track); counters stay.
+    pub fn pause(&mut self) {
+        self.paused = true;
+        self.next_at = None;
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused
     }
 
     /// Bytes of frame `i`: keyframes ~9 kB, delta frames 1.5–4 kB.
@@ -163,10 +175,13 @@ mod tests {
         src.start(t0);
         let mut packets = Vec::new();
         // 1 s of frames: 30 frames (t0 + 0 .. t0 + 29/30 s), frame 30 is due at exactly 1 s.
-        src.produce(t0 + Duration::from_millis(999), |p| {
-            packets.push((p.payload.len(), p.timestamp, p.marker));
-            true
-        });
+        // Driven every 10 ms as the driver's timer would.
+        for ms in (0..1000).step_by(10) {
+            src.produce(t0 + Duration::from_millis(ms), |p| {
+                packets.push((p.payload.len(), p.timestamp, p.marker));
+                true
+            });
+        }
         assert_eq!(src.counters.frames_sent, 30);
         // Keyframe 0: 9,000 bytes = 7 × 1,200 + 600.
         assert_eq!(packets[..8].iter().map(|p| p.0).sum::<usize>(), 9_000);
@@ -187,14 +202,31 @@ mod tests {
         let mut src = SyntheticSource::new(MediaKind::Audio, 3);
         src.start(t0);
         let mut ts = Vec::new();
-        src.produce(t0 + Duration::from_millis(990), |p| {
-            assert!((72..=88).contains(&p.payload.len()) && !p.marker);
-            ts.push(p.timestamp);
-            true
-        });
+        for ms in (0..1000).step_by(10) {
+            src.produce(t0 + Duration::from_millis(ms), |p| {
+                assert!((72..=88).contains(&p.payload.len()) && !p.marker);
+                ts.push(p.timestamp);
+                true
+            });
+        }
         assert_eq!(ts.len(), 50);
         assert!(ts.windows(2).all(|w| w[1].wrapping_sub(w[0]) == 960));
         assert_eq!(src.next_due(), Some(t0 + Duration::from_millis(1000)));
+    }
+
+    #[test]
+    fn a_stalled_driver_skips_ahead_instead_of_bursting() {
+        let t0 = Instant::now();
+        let mut src = SyntheticSource::new(MediaKind::Audio, 3);
+        src.start(t0);
+        let mut n = 0;
+        // 2 s late: the backlog beyond 500 ms is skipped, one packet goes.
+        src.produce(t0 + Duration::from_secs(2), |_| {
+            n += 1;
+            true
+        });
+        assert_eq!(n, 1);
+        assert_eq!(src.next_due(), Some(t0 + Duration::from_millis(2020)));
     }
 
     #[test]

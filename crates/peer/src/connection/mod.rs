@@ -425,6 +425,18 @@ impl RTCPeerConnection {
         Ok(())
     }
 
+    /// Pauses the sender's synthetic source (its counters stay readable).
+    pub fn pause_synthetic_media(&mut self, sender: RtpSender) -> Result<(), PeerConnectionError> {
+        let t = self
+            .transceivers
+            .get_mut(sender.0.0)
+            .ok_or(PeerConnectionError::UnknownHandle)?;
+        if let Some(source) = t.source.as_mut() {
+            source.pause();
+        }
+        Ok(())
+    }
+
     /// What the sender's synthetic source handed to the transport.
     pub fn synthetic_counters(&self, sender: RtpSender) -> Option<SyntheticCounters> {
         self.transceivers
@@ -476,6 +488,9 @@ impl RTCPeerConnection {
             let (true, Some(source)) = (t.configured, t.source.as_mut()) else {
                 continue;
             };
+            if source.is_paused() {
+                continue;
+            }
             source.start(now);
             let ssrc = t.ssrc;
             source.produce(now, |p| {
