@@ -301,3 +301,34 @@ fn stats_cache_lives_at_most_50ms_and_api_calls_invalidate_it() {
         1
     );
 }
+
+#[test]
+fn a_chrome_offer_is_answered_and_configures_the_transport() {
+    let clock = EpochClock::system();
+    let now = clock.anchor();
+    let mut b = pc(40_031, 2, &clock);
+    // A Chrome offer (audio, video, data) with its full codec lists.
+    let offer = RTCSessionDescription {
+        sdp_type: SdpType::Offer,
+        sdp: include_str!("data/chrome_offer.sdp").to_string(),
+    };
+    b.set_remote_description(now, &offer).unwrap();
+    let answer = b.create_answer(now).unwrap();
+    b.set_local_description(now, &answer).unwrap();
+    assert_eq!(b.signaling_state(), RTCSignalingState::Stable);
+    assert!(answer.sdp.contains("a=setup:active"));
+    assert!(answer.sdp.contains("a=sctp-port:5000"));
+    // Chrome's payload types are kept: H.264 42e01f packetization-mode=1 and Opus.
+    assert!(answer.sdp.contains("a=rtpmap:111 opus/48000/2"));
+    assert!(answer.sdp.contains("profile-level-id=42e01f"));
+    let tracks = std::iter::from_fn(|| b.poll_event())
+        .filter(|e| matches!(e, PeerConnectionEvent::Track { .. }))
+        .count();
+    assert_eq!(tracks, 2, "audio and video receivers");
+    let report = b.get_stats(now, None).unwrap();
+    let v = rtcscope_stats::verify::verify_report(&report);
+    assert_eq!(v.errors(), 0, "{v:#?}");
+    // Our DTLS role follows the answer (client), shown before DTLS starts.
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["T01"]["dtlsRole"], serde_json::json!("client"));
+}

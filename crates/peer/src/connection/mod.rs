@@ -5,6 +5,7 @@
 //! transport itself, so tests run it on simulated time and the tokio driver
 //! (`crate::pc_driver`) on a socket.
 
+mod ice_servers;
 mod negotiate;
 mod pump;
 mod select;
@@ -131,6 +132,8 @@ impl RTCPeerConnection {
     /// `new RTCPeerConnection(configuration)`. `clock` maps `Instant`s to
     /// stats timestamps (Unix ms).
     pub fn new(config: RTCConfiguration, clock: EpochClock) -> Result<Self, PeerConnectionError> {
+        // Refused here, as the W3C constructor throws.
+        ice_servers::ice_servers(&config.ice_servers)?;
         let certificate = match config.certificates.first() {
             Some(c) => c.clone(),
             None => LocalCertificate::generate()

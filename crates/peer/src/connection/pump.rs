@@ -32,7 +32,6 @@ enum Step {
 impl RTCPeerConnection {
     /// Drains the transport's events.
     pub(crate) fn pump(&mut self, _now: Instant) {
-        let transport_mid = self.first_mid();
         loop {
             let Some(transport) = self.transport.as_mut() else {
                 return;
@@ -41,10 +40,12 @@ impl RTCPeerConnection {
                 break;
             };
             let step = match event {
+                // sdp_mid is filled in by apply_step (the transport's
+                // borrow is still live here; media packets allocate nothing).
                 BundleEvent::Ice(IceEvent::LocalCandidate(c)) => {
                     Step::Candidate(Some(RTCIceCandidateInit {
                         candidate: c.to_sdp_attribute(),
-                        sdp_mid: transport_mid.clone(),
+                        sdp_mid: None,
                         sdp_m_line_index: Some(0),
                         username_fragment: Some(c.username_fragment.clone()),
                     }))
@@ -86,9 +87,12 @@ impl RTCPeerConnection {
 
     fn apply_step(&mut self, step: Step) {
         match step {
-            Step::Candidate(c) => {
+            Step::Candidate(mut c) => {
                 // A new local candidate invalidates the stats cache (Chrome).
                 self.stats_cache = None;
+                if let Some(init) = c.as_mut() {
+                    init.sdp_mid = self.first_mid();
+                }
                 if self.gathering_released {
                     self.emit(Event::IceCandidate(c));
                 } else {

@@ -47,7 +47,10 @@ impl RTCPeerConnection {
         for chunk in seed.chunks_mut(8) {
             chunk.copy_from_slice(&next_random(&mut self.rng).to_le_bytes());
         }
-        let ice = IceConfig::new(self.config.local_addresses.clone(), controlling, seed);
+        let mut ice = IceConfig::new(self.config.local_addresses.clone(), controlling, seed);
+        let (stun, turn) = super::ice_servers::ice_servers(&self.config.ice_servers)?;
+        ice.stun_servers = stun;
+        ice.turn_servers = turn;
         // An offerer says actpass and Chrome answers active: server until told.
         let role = if controlling {
             DtlsRole::Server
