@@ -332,3 +332,31 @@ fn a_chrome_offer_is_answered_and_configures_the_transport() {
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["T01"]["dtlsRole"], serde_json::json!("client"));
 }
+
+#[test]
+fn obsolete_transceiver_sender_receiver_objects_are_opt_in() {
+    let clock = EpochClock::system();
+    let now = clock.anchor();
+    let addr = "127.0.0.1:40041".parse().unwrap();
+    let mut config = RTCConfiguration::new(vec![addr], 5);
+    config.obsolete_stats = true;
+    let mut a = RTCPeerConnection::new(config, clock).unwrap();
+    let mut plain = pc(40_042, 6, &clock);
+    for p in [&mut a, &mut plain] {
+        p.add_track(track("cam", MediaKind::Video)).unwrap();
+        let offer = p.create_offer(now).unwrap();
+        p.set_local_description(now, &offer).unwrap();
+    }
+    let report = a.get_stats(now, None).unwrap();
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["RTCRtpTransceiver_0"]["type"], "transceiver");
+    assert_eq!(json["RTCRtpTransceiver_0"]["mid"], "0");
+    assert_eq!(json["RTCRtpTransceiver_0"]["senderId"], "RTCRtpSender_0");
+    assert_eq!(json["RTCRtpSender_0"]["trackIdentifier"], "cam");
+    assert_eq!(json["RTCRtpSender_0"]["kind"], "video");
+    assert_eq!(json["RTCRtpReceiver_0"]["type"], "receiver");
+    let v = rtcscope_stats::verify::verify_report(&report);
+    assert_eq!(v.errors(), 0, "{v:#?}");
+    let plain_report = plain.get_stats(now, None).unwrap();
+    assert!(!plain_report.keys().any(|id| id.starts_with("RTCRtp")));
+}

@@ -7,6 +7,7 @@
 
 mod ice_servers;
 mod negotiate;
+mod obsolete;
 mod pump;
 mod select;
 mod signaling;

@@ -29,7 +29,7 @@ impl RTCPeerConnection {
         {
             return report.clone();
         }
-        let report = match &self.transport {
+        let mut report = match &self.transport {
             Some(t) => t.stats(now, &self.clock),
             None => {
                 let mut r = RTCStatsReport::new();
@@ -40,6 +40,9 @@ impl RTCPeerConnection {
                 r
             }
         };
+        if self.config.obsolete_stats {
+            self.add_obsolete_stats(&mut report, self.clock.unix_ms(now));
+        }
         self.stats_cache = Some((now, report.clone()));
         report
     }

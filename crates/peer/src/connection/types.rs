@@ -38,6 +38,8 @@ pub struct RTCConfiguration {
     pub certificates: Vec<LocalCertificate>,
     pub local_addresses: Vec<SocketAddr>,
     pub seed: u64,
+    /// Also report the obsolete `transceiver`, `sender` and `receiver` objects.
+    pub obsolete_stats: bool,
 }
 
 impl RTCConfiguration {
@@ -48,6 +50,7 @@ impl RTCConfiguration {
             certificates: Vec::new(),
             local_addresses,
             seed,
+            obsolete_stats: false,
         }
     }
 }

@@ -272,10 +272,18 @@ pub async fn run(
                     on_sample(&DemoSample { side, t, report });
                     summary.samples += 1;
                 }
+                // The last whole second was sampled (even when the tick ran late).
+                if at.into_std() + Duration::from_secs(1) > end {
+                    break;
+                }
             }
-            () = tokio::time::sleep_until(tokio::time::Instant::from_std(end + Duration::from_millis(50))) => break,
+            // Only for runs shorter than one second (no tick at all).
+            () = tokio::time::sleep_until(tokio::time::Instant::from_std(end)),
+                if options.seconds < 1.0 => break,
         }
     }
+    // Exit after exactly `seconds` (the last sample may be earlier).
+    tokio::time::sleep_until(tokio::time::Instant::from_std(end)).await;
     let _ = offerer.close().await;
     let _ = answerer.close().await;
     let _ = stop_tx.send(true);
