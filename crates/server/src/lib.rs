@@ -1,0 +1,25 @@
+//! rtcscope's HTTP side (issue 8): WHIP/WHEP endpoints, the stats API,
+//! Prometheus metrics and the live stats pages, over a [`SessionBackend`] that
+//! owns the actual peer connections.
+
+pub mod backend;
+pub mod pages;
+pub mod prometheus;
+pub mod routes;
+
+pub use backend::{
+    BoxFuture, ConnectionInfo, Direction, Selector, SessionBackend, SessionError, SessionId,
+};
+pub use routes::{ServeOptions, router};
+
+use std::io;
+use std::sync::Arc;
+
+/// Serves the application on `listener` until the process ends.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    backend: Arc<dyn SessionBackend>,
+    options: ServeOptions,
+) -> io::Result<()> {
+    axum::serve(listener, router(backend, options)).await
+}
