@@ -1,0 +1,229 @@
+//! Two `RTCPeerConnection`s on simulated time over a netsim path (5 % loss,
+//! 40 ms one-way): the stats equal what the link did, exactly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use rtcscope_netsim::{LinkConfig, LossModel, Path, Side};
+use rtcscope_peer::demux::{DatagramKind, classify};
+use rtcscope_peer::{
+    MediaStreamTrack, PeerConnectionEvent, RTCConfiguration, RTCPeerConnection,
+    RTCPeerConnectionState,
+};
+use rtcscope_sctp::DataChannelInit;
+use rtcscope_stats::verify::{SequenceVerifier, verify_report};
+use rtcscope_stats::{
+    EpochClock, MediaKind, RTCInboundRtpStreamStats, RTCOutboundRtpStreamStats,
+    RTCRemoteInboundRtpStreamStats,
+};
+
+struct Net {
+    now: Instant,
+    a: RTCPeerConnection,
+    b: RTCPeerConnection,
+    path: Path<(SocketAddr, SocketAddr, Vec<u8>)>,
+    /// (ssrc, dropped) of every SRTP packet A sent.
+    wire: Vec<(u32, bool)>,
+    messages_at_b: usize,
+}
+
+impl Net {
+    fn step_events(&mut self) {
+        let now = self.now;
+        while let Some(e) = self.a.poll_event() {
+            if let PeerConnectionEvent::IceCandidate(Some(c)) = e {
+                self.b.add_ice_candidate(now, &c).unwrap();
+            }
+        }
+        while let Some(e) = self.b.poll_event() {
+            match e {
+                PeerConnectionEvent::IceCandidate(Some(c)) => {
+                    self.a.add_ice_candidate(now, &c).unwrap();
+                }
+                PeerConnectionEvent::DataChannelMessage { .. } => self.messages_at_b += 1,
+                _ => {}
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        for side in [Side::A, Side::B] {
+            let pc = match side {
+                Side::A => &mut self.a,
+                Side::B => &mut self.b,
+            };
+            while let Some(t) = pc.poll_transmit() {
+                let bytes = t.contents.to_vec();
+                let rtp_ssrc = (side == Side::A && classify(&bytes) == DatagramKind::Rtp)
+                    .then(|| u32::from_be_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]));
+                let len = bytes.len();
+                let verdict =
+                    self.path
+                        .link_from(side)
+                        .send(self.now, (t.source, t.destination, bytes), len);
+                if let Some(ssrc) = rtp_ssrc {
+                    self.wire.push((ssrc, verdict.is_dropped()));
+                }
+            }
+        }
+    }
+
+    fn run_until(&mut self, until: Instant) {
+        loop {
+            self.flush();
+            while let Some((side, (from, to, bytes))) = self.path.poll_receive(self.now) {
+                match side {
+                    Side::A => self.a.handle_receive(self.now, from, to, &bytes),
+                    Side::B => self.b.handle_receive(self.now, from, to, &bytes),
+                }
+            }
+            self.step_events();
+            self.flush();
+            let next = [
+                self.a.poll_timeout(),
+                self.b.poll_timeout(),
+                self.path.next_delivery(),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(until)
+            .max(self.now);
+            if next > until {
+                self.now = until;
+                return;
+            }
+            self.now = next;
+            self.a.handle_timeout(self.now);
+            self.b.handle_timeout(self.now);
+        }
+    }
+}
+
+fn pc(addr: &str, seed: u64, clock: EpochClock) -> RTCPeerConnection {
+    RTCPeerConnection::new(
+        RTCConfiguration::new(vec![addr.parse().unwrap()], seed),
+        clock,
+    )
+    .unwrap()
+}
+
+#[test]
+fn stats_equal_what_the_simulated_link_did() {
+    let clock = EpochClock::new(Instant::now(), 1_800_000_000_000.0);
+    let t0 = clock.anchor();
+    let link = LinkConfig {
+        loss: LossModel::Bernoulli { p: 0.05 },
+        delay: Duration::from_millis(40),
+        queue_bytes: 1 << 20,
+        ..LinkConfig::default()
+    };
+    let mut a = pc("10.0.0.1:5000", 1, clock);
+    let mut b = pc("10.0.0.2:6000", 2, clock);
+    let video = a
+        .add_track(MediaStreamTrack {
+            id: "cam".into(),
+            kind: MediaKind::Video,
+        })
+        .unwrap();
+    let audio = a
+        .add_track(MediaStreamTrack {
+            id: "mic".into(),
+            kind: MediaKind::Audio,
+        })
+        .unwrap();
+    a.start_synthetic_media(video).unwrap();
+    a.start_synthetic_media(audio).unwrap();
+    let chat = a
+        .create_data_channel(t0, DataChannelInit::new("chat"))
+        .unwrap();
+    let offer = a.create_offer(t0).unwrap();
+    a.set_local_description(t0, &offer).unwrap();
+    b.set_remote_description(t0, &offer).unwrap();
+    let answer = b.create_answer(t0).unwrap();
+    b.set_local_description(t0, &answer).unwrap();
+    a.set_remote_description(t0, &answer).unwrap();
+    let mut net = Net {
+        now: t0,
+        a,
+        b,
+        path: Path::symmetric(link, 3).unwrap(),
+        wire: Vec::new(),
+        messages_at_b: 0,
+    };
+    let mut verifiers = [SequenceVerifier::new(), SequenceVerifier::new()];
+    let mut sent_messages = 0;
+    for tick in 1..=30 {
+        let at = t0 + Duration::from_millis(200 * tick);
+        net.run_until(at);
+        if net.a.is_data_channel_open(chat) {
+            net.a.send_text(at, chat, "hello").unwrap();
+            sent_messages += 1;
+        }
+        if tick % 5 == 0 {
+            for (i, pc) in [&mut net.a, &mut net.b].into_iter().enumerate() {
+                let report = pc.get_stats(at, None).unwrap();
+                let v = verify_report(&report);
+                assert_eq!(v.errors(), 0, "{v:#?}");
+                let v = verifiers[i].push(&serde_json::to_value(&report).unwrap());
+                assert_eq!(v.errors(), 0, "{v:#?}");
+            }
+        }
+    }
+    assert_eq!(net.a.connection_state(), RTCPeerConnectionState::Connected);
+    // Stop the sources and let everything in flight land (and RTCP report it).
+    net.a.pause_synthetic_media(video).unwrap();
+    net.a.pause_synthetic_media(audio).unwrap();
+    let end = net.now + Duration::from_secs(3);
+    net.run_until(end);
+
+    let ra = net.a.get_stats(end, None).unwrap();
+    let rb = net.b.get_stats(end, None).unwrap();
+    for (sender, kind) in [(audio, MediaKind::Audio), (video, MediaKind::Video)] {
+        let (ssrc, _) = net.a.sender_ssrcs(sender).unwrap();
+        let counters = net.a.synthetic_counters(sender).unwrap();
+        let out = ra
+            .all::<RTCOutboundRtpStreamStats>()
+            .find(|o| o.ssrc == ssrc)
+            .unwrap();
+        assert_eq!(out.kind(), kind);
+        assert_eq!(out.packets_sent, Some(counters.packets_sent));
+        assert_eq!(out.bytes_sent, Some(counters.payload_bytes_sent));
+        let on_wire: Vec<bool> = net
+            .wire
+            .iter()
+            .filter(|w| w.0 == ssrc)
+            .map(|w| w.1)
+            .collect();
+        assert_eq!(on_wire.len() as u64, counters.packets_sent);
+        let dropped = on_wire.iter().filter(|d| **d).count() as i64;
+        assert!(
+            !on_wire.last().unwrap(),
+            "last packet lost: loss count ambiguous"
+        );
+        let inbound = rb
+            .all::<RTCInboundRtpStreamStats>()
+            .find(|i| i.ssrc == ssrc)
+            .unwrap();
+        assert_eq!(
+            inbound.packets_received,
+            Some(counters.packets_sent - dropped as u64)
+        );
+        assert_eq!(inbound.packets_lost, Some(dropped));
+        assert!(
+            dropped > 0,
+            "{kind:?}: 5 % of {} packets",
+            counters.packets_sent
+        );
+        // RTT from the answerer's receiver reports: 2 × 40 ms (RTCP's
+        // 1/65536 s resolution).
+        let remote: &RTCRemoteInboundRtpStreamStats =
+            ra.get_as(out.remote_id.as_deref().unwrap()).unwrap();
+        let rtt = remote.round_trip_time.unwrap();
+        assert!((rtt - 0.080).abs() < 0.001, "{kind:?} rtt {rtt}");
+        assert_eq!(remote.packets_lost, Some(dropped));
+    }
+    assert_eq!(net.messages_at_b, sent_messages);
+    assert!(sent_messages > 20);
+}
