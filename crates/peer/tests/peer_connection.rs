@@ -232,7 +232,7 @@ async fn reports_verify_and_selectors_return_the_reachable_objects() {
         .call(move |pc, now| {
             (
                 pc.get_stats(now, None).unwrap(),
-                pc.sender_stats(now, sender).unwrap(),
+                sender.get_stats(pc, now).unwrap(),
                 pc.get_stats(now, Some(&StatsSelector::Track("cam".into())))
                     .unwrap(),
             )

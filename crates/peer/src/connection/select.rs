@@ -151,3 +151,25 @@ impl RTCPeerConnection {
             .map(|i| i.id.clone()))
     }
 }
+
+impl RtpSender {
+    /// `RTCRtpSender.getStats()`.
+    pub fn get_stats(
+        self,
+        pc: &mut RTCPeerConnection,
+        now: Instant,
+    ) -> Result<RTCStatsReport, Error> {
+        pc.sender_stats(now, self)
+    }
+}
+
+impl RtpReceiver {
+    /// `RTCRtpReceiver.getStats()`.
+    pub fn get_stats(
+        self,
+        pc: &mut RTCPeerConnection,
+        now: Instant,
+    ) -> Result<RTCStatsReport, Error> {
+        pc.receiver_stats(now, self)
+    }
+}
