@@ -4,7 +4,7 @@
 //! stats, `name: value` per line, refreshed every second. JSON mode prints
 //! one line per peer per second: {"side","t","report"}.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -91,12 +91,19 @@ pub fn run_cmd(args: &Args) -> ExitCode {
         }
     };
     let json = args.json;
+    // On a terminal the block replaces the previous one, as the MDN page
+    // refreshes its table; piped, blocks follow each other.
+    let clear = if std::io::stdout().is_terminal() {
+        "\x1b[2J\x1b[H"
+    } else {
+        ""
+    };
     let result = runtime.block_on(run(&options, |sample| {
         let mut stdout = std::io::stdout().lock();
         let text = if json {
             json_line(sample) + "\n"
         } else if sample.side == DemoSide::Answerer {
-            text_block(sample)
+            format!("{clear}{}", text_block(sample))
         } else {
             return;
         };
