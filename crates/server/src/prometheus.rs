@@ -247,3 +247,129 @@ pub fn escape_label_value(out: &mut String, value: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn report(objects: Value) -> RTCStatsReport {
+        RTCStatsReport::from_json_value(&objects).expect("valid report")
+    }
+
+    /// One connection receiving video and sending audio, with two nominated
+    /// pairs of which the transport selected the second.
+    fn publisher_report() -> RTCStatsReport {
+        report(json!([
+            {"id": "T01", "timestamp": 1000.0, "type": "transport",
+             "bytesReceived": 5, "bytesSent": 5, "dtlsState": "connected",
+             "selectedCandidatePairId": "CP2"},
+            {"id": "CP1", "timestamp": 1000.0, "type": "candidate-pair",
+             "transportId": "T01", "localCandidateId": "L1", "remoteCandidateId": "R1",
+             "state": "succeeded", "nominated": true, "availableOutgoingBitrate": 111},
+            {"id": "CP2", "timestamp": 1000.0, "type": "candidate-pair",
+             "transportId": "T01", "localCandidateId": "L2", "remoteCandidateId": "R2",
+             "state": "succeeded", "nominated": true, "availableOutgoingBitrate": 1500000},
+            {"id": "IT01V1111", "timestamp": 1000.0, "type": "inbound-rtp",
+             "ssrc": 1111, "kind": "video", "transportId": "T01",
+             "packetsReceived": 900, "bytesReceived": 1000000, "packetsLost": 12,
+             "jitter": 0.0125, "framesDecoded": 270, "trackIdentifier": "t", "mid": "1"},
+            {"id": "OT01A2222", "timestamp": 1000.0, "type": "outbound-rtp",
+             "ssrc": 2222, "kind": "audio", "transportId": "T01",
+             "packetsSent": 500, "bytesSent": 40000, "mid": "0"},
+            {"id": "RIA2222", "timestamp": 1000.0, "type": "remote-inbound-rtp",
+             "ssrc": 2222, "kind": "audio", "transportId": "T01", "localId": "OT01A2222",
+             "packetsLost": -1, "jitter": 0.003, "roundTripTime": 0.042}
+        ]))
+    }
+
+    #[test]
+    fn renders_hand_computed_exposition() {
+        let publisher = publisher_report();
+        let text = render(&[("c1", &publisher)]);
+        let expected = "\
+# HELP rtcscope_packets_sent_total RTP packets sent (packetsSent).
+# TYPE rtcscope_packets_sent_total counter
+rtcscope_packets_sent_total{connection=\"c1\",ssrc=\"2222\",kind=\"audio\",type=\"outbound-rtp\"} 500
+# HELP rtcscope_packets_received_total RTP packets received (packetsReceived).
+# TYPE rtcscope_packets_received_total counter
+rtcscope_packets_received_total{connection=\"c1\",ssrc=\"1111\",kind=\"video\",type=\"inbound-rtp\"} 900
+# HELP rtcscope_bytes_sent_total RTP payload bytes sent (bytesSent).
+# TYPE rtcscope_bytes_sent_total counter
+rtcscope_bytes_sent_total{connection=\"c1\",ssrc=\"2222\",kind=\"audio\",type=\"outbound-rtp\"} 40000
+# HELP rtcscope_bytes_received_total RTP payload bytes received (bytesReceived).
+# TYPE rtcscope_bytes_received_total counter
+rtcscope_bytes_received_total{connection=\"c1\",ssrc=\"1111\",kind=\"video\",type=\"inbound-rtp\"} 1000000
+# HELP rtcscope_packets_lost Cumulative RTP packets lost (packetsLost; signed, may decrease).
+# TYPE rtcscope_packets_lost gauge
+rtcscope_packets_lost{connection=\"c1\",ssrc=\"1111\",kind=\"video\",type=\"inbound-rtp\"} 12
+rtcscope_packets_lost{connection=\"c1\",ssrc=\"2222\",kind=\"audio\",type=\"remote-inbound-rtp\"} -1
+# HELP rtcscope_jitter_seconds Interarrival jitter in seconds (jitter).
+# TYPE rtcscope_jitter_seconds gauge
+rtcscope_jitter_seconds{connection=\"c1\",ssrc=\"1111\",kind=\"video\",type=\"inbound-rtp\"} 0.0125
+rtcscope_jitter_seconds{connection=\"c1\",ssrc=\"2222\",kind=\"audio\",type=\"remote-inbound-rtp\"} 0.003
+# HELP rtcscope_round_trip_time_seconds Latest RTCP round-trip time in seconds (roundTripTime).
+# TYPE rtcscope_round_trip_time_seconds gauge
+rtcscope_round_trip_time_seconds{connection=\"c1\",ssrc=\"2222\",kind=\"audio\",type=\"remote-inbound-rtp\"} 0.042
+# HELP rtcscope_frames_decoded_total Video frames decoded (framesDecoded).
+# TYPE rtcscope_frames_decoded_total counter
+rtcscope_frames_decoded_total{connection=\"c1\",ssrc=\"1111\",kind=\"video\",type=\"inbound-rtp\"} 270
+# HELP rtcscope_available_outgoing_bitrate_bits_per_second Estimated available outgoing bitrate of the selected candidate pair (availableOutgoingBitrate).
+# TYPE rtcscope_available_outgoing_bitrate_bits_per_second gauge
+rtcscope_available_outgoing_bitrate_bits_per_second{connection=\"c1\"} 1500000
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn escapes_quotes_backslashes_and_newlines_in_label_values() {
+        let player = report(json!([
+            {"id": "OT01V7", "timestamp": 1.0, "type": "outbound-rtp",
+             "ssrc": 7, "kind": "video", "transportId": "T01",
+             "packetsSent": 3, "framesEncoded": 2, "mid": "0"}
+        ]));
+        let text = render(&[("a\"b\\c\nd", &player)]);
+        let packets_line = text
+            .lines()
+            .find(|l| l.starts_with("rtcscope_packets_sent_total{"))
+            .expect("packets sample");
+        assert_eq!(
+            packets_line,
+            r#"rtcscope_packets_sent_total{connection="a\"b\\c\nd",ssrc="7",kind="video",type="outbound-rtp"} 3"#
+        );
+        assert!(text.contains(
+            r#"rtcscope_frames_encoded_total{connection="a\"b\\c\nd",ssrc="7",kind="video",type="outbound-rtp"} 2"#
+        ));
+        // No raw newline leaked: every line is a comment or a whole sample.
+        assert!(
+            text.lines()
+                .all(|l| l.starts_with('#') || l.ends_with(" 3") || l.ends_with(" 2"))
+        );
+    }
+
+    #[test]
+    fn chrome_fixture_values_come_through() {
+        let fixture: Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/fixtures/chrome-156-loopback-h264-getstats.json"
+        )))
+        .expect("fixture JSON");
+        let answerer = report(fixture["answerer"].clone());
+        let text = render(&[("x", &answerer)]);
+        // Values read off the fixture's inbound-rtp video, remote-outbound-rtp
+        // video and the transport's selected pair (not the other nominated one).
+        for line in [
+            r#"rtcscope_packets_received_total{connection="x",ssrc="2026574833",kind="video",type="inbound-rtp"} 310"#,
+            r#"rtcscope_frames_decoded_total{connection="x",ssrc="2026574833",kind="video",type="inbound-rtp"} 117"#,
+            r#"rtcscope_round_trip_time_seconds{connection="x",ssrc="2026574833",kind="video",type="remote-outbound-rtp"} 0.001114"#,
+            r#"rtcscope_available_outgoing_bitrate_bits_per_second{connection="x"} 300000"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
+        }
+    }
+
+    #[test]
+    fn empty_input_renders_nothing() {
+        assert_eq!(render(&[]), "");
+    }
+}
