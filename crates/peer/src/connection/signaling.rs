@@ -9,7 +9,7 @@ use rtcscope_ice::{IceConfig, RemoteCandidate};
 use rtcscope_sdp::{
     Candidate, Direction, Fingerprint, HashAlgorithm, IceCredentials, LocalCapabilities,
     LocalConfig, LocalTrack, MediaCapabilities, MediaKind as SdpKind, OfferedSection, RemoteOffer,
-    SdpType, SessionDescription, create_answer, create_offer,
+    SdpType, SessionDescription, Setup, create_answer, create_offer,
 };
 use rtcscope_stats::MediaKind;
 
@@ -262,7 +262,7 @@ impl RTCPeerConnection {
             }
         }
         let remote = RemoteOffer::try_from(offer.clone()).map_err(Error::Negotiation)?;
-        create_answer(
+        let mut answer = create_answer(
             &remote,
             &LocalCapabilities {
                 session_id: self.session_id,
@@ -277,7 +277,21 @@ impl RTCPeerConnection {
                 video_tracks,
             },
         )
-        .map_err(Error::Negotiation)
+        .map_err(Error::Negotiation)?;
+        // Renegotiation keeps the DTLS roles (RFC 8842 §5.3): a DTLS server
+        // answering the peer's re-offer says passive, not active.
+        let server = self
+            .transport
+            .as_ref()
+            .is_some_and(|t| t.dtls_role() == DtlsRole::Server);
+        if self.current_remote.is_some() && server {
+            for section in &mut answer.media {
+                if section.setup == Some(Setup::Active) {
+                    section.setup = Some(Setup::Passive);
+                }
+            }
+        }
+        Ok(answer)
     }
 
     /// `setLocalDescription(description)`.
