@@ -130,7 +130,7 @@ fn delete(path: &str) -> Request<Body> {
     Request::delete(path).body(Body::empty()).unwrap()
 }
 
-fn header_of<'a>(response: &'a Response<Body>, name: header::HeaderName) -> &'a str {
+fn header_of(response: &Response<Body>, name: header::HeaderName) -> &str {
     response.headers().get(name).unwrap().to_str().unwrap()
 }
 
@@ -398,10 +398,13 @@ async fn stats_api_404s_unknown_ids_and_400s_bad_selectors() {
     assert_eq!(*backend.selectors.lock().unwrap(), vec![None]);
 }
 
+/// One parsed sample line: metric name, labels in order, value.
+type Sample = (String, Vec<(String, String)>, f64);
+
 /// Checks the text against the exposition format 0.0.4 grammar: every line a
 /// HELP, a TYPE or a sample; each family's HELP and TYPE once, before its
 /// samples; label values properly escaped. Returns the samples.
-fn parse_exposition(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
+fn parse_exposition(text: &str) -> Vec<Sample> {
     fn is_metric_name(name: &str) -> bool {
         let mut chars = name.chars();
         chars
@@ -517,7 +520,7 @@ async fn metrics_text_follows_the_exposition_grammar() {
             2e6,
         ),
     ];
-    let expected: Vec<(String, Vec<(String, String)>, f64)> = expected
+    let expected: Vec<Sample> = expected
         .into_iter()
         .map(|(n, l, v)| (n.to_string(), l, v))
         .collect();
