@@ -23,3 +23,16 @@ pub async fn serve(
 ) -> io::Result<()> {
     axum::serve(listener, router(backend, options)).await
 }
+
+/// Like [`serve`], but stops accepting when `shutdown` completes and returns
+/// once the requests in progress are answered (for Ctrl-C handling).
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    backend: Arc<dyn SessionBackend>,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(listener, router(backend, options))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

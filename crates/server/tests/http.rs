@@ -597,3 +597,113 @@ async fn serve_answers_over_a_real_socket() {
     assert_eq!(backend.list().len(), 1);
     server.abort();
 }
+
+/// Parks every offer until the test opens the gate, so offers can be in flight
+/// at the same time.
+struct GatedBackend {
+    inner: FakeBackend,
+    gate: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+impl SessionBackend for GatedBackend {
+    fn publish(&self, offer: String) -> BoxFuture<'_, Result<(SessionId, String), SessionError>> {
+        Box::pin(async move {
+            self.waiting
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.gate.acquire().await.unwrap().forget();
+            self.inner.create(Direction::Whip, offer)
+        })
+    }
+    fn play(&self, offer: String) -> BoxFuture<'_, Result<(SessionId, String), SessionError>> {
+        self.inner.play(offer)
+    }
+    fn delete(&self, id: SessionId) -> BoxFuture<'_, Result<(), SessionError>> {
+        self.inner.delete(id)
+    }
+    fn list(&self) -> Vec<ConnectionInfo> {
+        self.inner.list()
+    }
+    fn stats(
+        &self,
+        id: SessionId,
+        selector: Option<Selector>,
+    ) -> BoxFuture<'_, Result<RTCStatsReport, SessionError>> {
+        self.inner.stats(id, selector)
+    }
+}
+
+#[tokio::test]
+async fn offers_in_flight_count_against_the_limit() {
+    let backend = Arc::new(GatedBackend {
+        inner: FakeBackend::default(),
+        gate: tokio::sync::Semaphore::new(0),
+        waiting: Default::default(),
+    });
+    let app = router(
+        backend.clone(),
+        ServeOptions {
+            max_connections: 2,
+            ..ServeOptions::default()
+        },
+    );
+    let first = tokio::spawn(send_owned(app.clone()));
+    let second = tokio::spawn(send_owned(app.clone()));
+    while backend.waiting.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+        tokio::task::yield_now().await;
+    }
+    // Neither session exists yet, but both offers hold a slot.
+    assert!(backend.list().is_empty());
+    // Admitted, it would park at the gate: the timeout turns that into a failure.
+    let third = send(&app, post("/whip", Some("application/sdp"), OFFER));
+    let (response, _) = tokio::time::timeout(std::time::Duration::from_secs(5), third)
+        .await
+        .expect("the third offer was admitted");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    backend.gate.add_permits(2);
+    let mut locations = vec![first.await.unwrap(), second.await.unwrap()];
+    locations.sort();
+    assert_eq!(locations, ["/whip/s1", "/whip/s2"]);
+    assert_eq!(backend.inner.offers.lock().unwrap().len(), 2);
+}
+
+async fn send_owned(app: axum::Router) -> String {
+    let (response, _) = send(&app, post("/whip", Some("application/sdp"), OFFER)).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    header_of(&response, header::LOCATION).to_string()
+}
+
+#[tokio::test]
+async fn trickle_patch_is_405_as_rfc_9725_asks_of_non_trickle_servers() {
+    let backend = Arc::new(FakeBackend::default());
+    let app = app(&backend, ServeOptions::default());
+    send(&app, post("/whip", Some("application/sdp"), OFFER)).await;
+    let request = Request::patch("/whip/s1")
+        .header(header::CONTENT_TYPE, "application/trickle-ice-sdpfrag")
+        .body(Body::from("a=end-of-candidates\r\n"))
+        .unwrap();
+    let (response, _) = send(&app, request).await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(header_of(&response, header::ALLOW), "DELETE");
+}
+
+#[tokio::test]
+async fn serve_until_stops_when_told() {
+    let backend = Arc::new(FakeBackend::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(rtcscope_server::serve_until(
+        listener,
+        backend,
+        ServeOptions::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    tokio::net::TcpStream::connect(address).await.unwrap();
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    assert!(tokio::net::TcpStream::connect(address).await.is_err());
+}
