@@ -420,3 +420,33 @@ async fn renegotiation_keeps_ids_and_a_stopped_transceiver_is_gone_for_good() {
         assert_eq!(a.all::<RTCOutboundRtpStreamStats>().count(), 2);
     }
 }
+
+#[tokio::test]
+async fn get_stats_in_a_tight_loop_does_not_hold_up_media() {
+    let (offerer, _answerer, _video, audio) = connected_pair().await;
+    let sent = |pc: &PeerConnectionHandle| {
+        let pc = pc.clone();
+        async move {
+            pc.call(move |pc, _| pc.synthetic_counters(audio.sender).unwrap().packets_sent)
+                .await
+                .unwrap()
+        }
+    };
+    let before = sent(&offerer.pc).await;
+    let start = Instant::now();
+    let mut calls = 0u32;
+    while start.elapsed() < Duration::from_secs(1) {
+        let report = offerer.pc.get_stats(None).await.unwrap();
+        assert!(!report.is_empty());
+        calls += 1;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let during = sent(&offerer.pc).await - before;
+    // 50 packets/s kept up while the application polled getStats nonstop.
+    let expected = 50.0 * elapsed;
+    assert!(
+        during as f64 >= 0.9 * expected - 2.0,
+        "{during} audio packets in {elapsed:.2} s with {calls} getStats calls"
+    );
+    assert!(calls > 20, "{calls} calls");
+}
