@@ -9,20 +9,27 @@ use crate::transport::BundleTransport;
 
 impl BundleTransport {
     /// Sets the DTLS role and the SCTP association negotiated by the answer.
-    /// Allowed until DTLS starts (ICE needs the answer's credentials first,
-    /// so an offerer always calls this in time); afterwards only a call that
-    /// changes nothing succeeds. On error nothing changes.
+    /// The role can change until DTLS starts (ICE needs the answer's
+    /// credentials first, so an offerer always calls this in time); SCTP can
+    /// also be added later (renegotiation). On error nothing changes.
     pub fn set_negotiated_dtls(
         &mut self,
         role: DtlsRole,
         sctp: Option<SctpConfig>,
     ) -> Result<(), ConfigError> {
-        let wants_sctp = sctp.is_some();
         if self.dtls.is_some() {
-            if role == self.dtls_role && wants_sctp == self.sctp.is_some() {
-                return Ok(());
+            if role != self.dtls_role {
+                return Err(ConfigError::DtlsStarted);
             }
-            return Err(ConfigError::DtlsStarted);
+            // A renegotiation may add the data channel m-section: SCTP starts
+            // over the running DTLS association. It cannot be removed.
+            if let (Some(config), None) = (sctp, self.sctp.as_ref()) {
+                self.sctp = Some(
+                    SctpTransport::new(crate::transport::sctp_role(role), config)
+                        .map_err(|e| ConfigError::Sctp(e.to_string()))?,
+                );
+            }
+            return Ok(());
         }
         let new_sctp = match sctp {
             Some(config) => Some(

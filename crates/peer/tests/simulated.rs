@@ -110,7 +110,10 @@ fn pc(addr: &str, seed: u64, clock: EpochClock) -> RTCPeerConnection {
 }
 
 /// A connected pair over `link`: A offers video, audio and a data channel.
-fn setup(link: LinkConfig) -> (Net, RtpSender, RtpSender, DataChannelId) {
+fn setup_with(
+    link: LinkConfig,
+    channel: bool,
+) -> (Net, RtpSender, RtpSender, Option<DataChannelId>) {
     let clock = EpochClock::new(Instant::now(), 1_800_000_000_000.0);
     let t0 = clock.anchor();
     let mut a = pc("10.0.0.1:5000", 1, clock);
@@ -129,9 +132,10 @@ fn setup(link: LinkConfig) -> (Net, RtpSender, RtpSender, DataChannelId) {
         .unwrap();
     a.start_synthetic_media(video).unwrap();
     a.start_synthetic_media(audio).unwrap();
-    let chat = a
-        .create_data_channel(t0, DataChannelInit::new("chat"))
-        .unwrap();
+    let chat = channel.then(|| {
+        a.create_data_channel(t0, DataChannelInit::new("chat"))
+            .unwrap()
+    });
     let offer = a.create_offer(t0).unwrap();
     a.set_local_description(t0, &offer).unwrap();
     b.set_remote_description(t0, &offer).unwrap();
@@ -147,6 +151,11 @@ fn setup(link: LinkConfig) -> (Net, RtpSender, RtpSender, DataChannelId) {
         messages_at_b: 0,
     };
     (net, video, audio, chat)
+}
+
+fn setup(link: LinkConfig) -> (Net, RtpSender, RtpSender, DataChannelId) {
+    let (net, video, audio, chat) = setup_with(link, true);
+    (net, video, audio, chat.unwrap())
 }
 
 #[test]
@@ -280,4 +289,43 @@ fn the_answerer_renegotiates_to_send_back_and_ids_stay() {
     assert_eq!(inbound.packets_lost, Some(0));
     let v = verify_report(&after);
     assert_eq!(v.errors(), 0, "{v:#?}");
+}
+
+#[test]
+fn a_data_channel_added_by_renegotiation_opens_over_the_running_dtls() {
+    let link = LinkConfig {
+        delay: Duration::from_millis(10),
+        ..LinkConfig::default()
+    };
+    let (mut net, _video, _audio, none) = setup_with(link, false);
+    assert!(none.is_none());
+    net.run_until(net.now + Duration::from_secs(1));
+    let t = net.now;
+    assert!(net.a.transport().unwrap().is_media_ready());
+    assert!(net.a.transport().unwrap().sctp().is_none());
+    let chat = net
+        .a
+        .create_data_channel(t, DataChannelInit::new("late"))
+        .unwrap();
+    let offer = net.a.create_offer(t).unwrap();
+    assert!(offer.sdp.contains("m=application"));
+    net.a.set_local_description(t, &offer).unwrap();
+    net.b.set_remote_description(t, &offer).unwrap();
+    let answer = net.b.create_answer(t).unwrap();
+    net.b.set_local_description(t, &answer).unwrap();
+    net.a.set_remote_description(t, &answer).unwrap();
+    net.run_until(t + Duration::from_secs(1));
+    assert!(net.a.is_data_channel_open(chat));
+    net.a.send_text(net.now, chat, "late hello").unwrap();
+    net.run_until(net.now + Duration::from_millis(200));
+    assert_eq!(net.messages_at_b, 1);
+    let report = net.a.get_stats(net.now, None).unwrap();
+    let v = verify_report(&report);
+    assert_eq!(v.errors(), 0, "{v:#?}");
+    assert_eq!(
+        report
+            .of_type(rtcscope_stats::RTCStatsType::DataChannel)
+            .count(),
+        1
+    );
 }

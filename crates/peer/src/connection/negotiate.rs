@@ -143,7 +143,7 @@ impl RTCPeerConnection {
             .ok_or(Error::InvalidState("no transport"))?;
         let first_negotiation = self.current_remote.is_none();
         // Only DTLS/SCTP and streams can be refused: do them first.
-        if first_negotiation {
+        if first_negotiation || (sctp.is_some() && !self.data_negotiated) {
             transport
                 .set_negotiated_dtls(role, sctp.clone())
                 .map_err(Error::Transport)?;
