@@ -329,3 +329,84 @@ fn a_data_channel_added_by_renegotiation_opens_over_the_running_dtls() {
         1
     );
 }
+
+#[test]
+fn restart_ice_renegotiates_credentials_and_media_keeps_flowing() {
+    let link = LinkConfig {
+        delay: Duration::from_millis(10),
+        ..LinkConfig::default()
+    };
+    let (mut net, _video, audio, _chat) = setup(link);
+    net.run_until(net.now + Duration::from_secs(1));
+    let t = net.now;
+    let old_a = net
+        .a
+        .transport()
+        .unwrap()
+        .local_ice_credentials()
+        .0
+        .to_string();
+    let old_b = net
+        .b
+        .transport()
+        .unwrap()
+        .local_ice_credentials()
+        .0
+        .to_string();
+    net.a.restart_ice();
+    let offer = net.a.create_offer(t).unwrap();
+    let new_a = net
+        .a
+        .transport()
+        .unwrap()
+        .local_ice_credentials()
+        .0
+        .to_string();
+    assert_ne!(new_a, old_a);
+    assert!(offer.sdp.contains(&format!("a=ice-ufrag:{new_a}")));
+    net.a.set_local_description(t, &offer).unwrap();
+    net.b.set_remote_description(t, &offer).unwrap();
+    let answer = net.b.create_answer(t).unwrap();
+    let new_b = net
+        .b
+        .transport()
+        .unwrap()
+        .local_ice_credentials()
+        .0
+        .to_string();
+    assert_ne!(new_b, old_b, "the answerer restarts too");
+    assert!(answer.sdp.contains(&format!("a=ice-ufrag:{new_b}")));
+    net.b.set_local_description(t, &answer).unwrap();
+    net.a.set_remote_description(t, &answer).unwrap();
+    let (ssrc, _) = net.a.sender_ssrcs(audio).unwrap();
+    let received = |net: &mut Net| {
+        let now = net.now;
+        net.b
+            .get_stats(now + Duration::from_millis(60), None)
+            .unwrap()
+            .all::<RTCInboundRtpStreamStats>()
+            .find(|i| i.ssrc == ssrc)
+            .unwrap()
+            .packets_received
+            .unwrap()
+    };
+    let before = received(&mut net);
+    net.run_until(t + Duration::from_secs(3));
+    let after = received(&mut net);
+    assert!(
+        after >= before + 140,
+        "{before} → {after} audio packets over 3 s"
+    );
+    assert_eq!(net.a.connection_state(), RTCPeerConnectionState::Connected);
+    let report = net
+        .a
+        .get_stats(net.now + Duration::from_millis(60), None)
+        .unwrap();
+    let v = verify_report(&report);
+    assert_eq!(v.errors(), 0, "{v:#?}");
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(
+        json["T01"]["iceLocalUsernameFragment"],
+        serde_json::json!(new_a)
+    );
+}

@@ -107,6 +107,8 @@ pub struct RTCPeerConnection {
     pub(crate) connection_state: RTCPeerConnectionState,
     pub(crate) stats_cache: Option<(Instant, RTCStatsReport)>,
     pub(crate) rtp_received: u64,
+    /// restartIce() was called: the next offer carries new credentials.
+    pub(crate) ice_restart_pending: bool,
     pub(crate) closed: bool,
 }
 
@@ -174,6 +176,7 @@ impl RTCPeerConnection {
             connection_state: RTCPeerConnectionState::New,
             stats_cache: None,
             rtp_received: 0,
+            ice_restart_pending: false,
             closed: false,
         })
     }
@@ -520,6 +523,12 @@ impl RTCPeerConnection {
             self.events_dropped += 1;
         }
         self.events.push_back(event);
+    }
+
+    /// `restartIce()`: the next offer carries new ICE credentials; media
+    /// keeps flowing on the selected pair until a new one is chosen.
+    pub fn restart_ice(&mut self) {
+        self.ice_restart_pending = true;
     }
 
     /// `close()`.

@@ -137,6 +137,7 @@ impl RTCPeerConnection {
             ..SctpConfig::default()
         });
 
+        let ice_changed = self.current_remote.is_none() || self.remote_ice_changed(remote);
         let transport = self
             .transport
             .as_mut()
@@ -152,11 +153,6 @@ impl RTCPeerConnection {
             .add_streams(&codecs, &locals, &remotes)
             .map_err(Error::Transport)?;
         let remote_ice = &negotiated.remote_ice;
-        let ice_changed = self
-            .current_remote
-            .as_ref()
-            .and_then(|r| r.media.first().and_then(|s| r.ice_for(s)).cloned())
-            .is_none_or(|old| old != *remote_ice);
         if ice_changed {
             // Credentials were validated by the SDP parser; a refusal here
             // would be an ICE-layer limit, reported but not fatal.

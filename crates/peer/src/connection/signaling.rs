@@ -128,6 +128,13 @@ impl RTCPeerConnection {
             return Err(Error::InvalidState("createOffer in have-remote-offer"));
         }
         self.ensure_transport(now, true)?;
+        if self.ice_restart_pending && self.current_remote.is_some() {
+            self.ice_restart_pending = false;
+            if let Some(t) = self.transport.as_mut() {
+                t.restart_ice(now);
+            }
+            self.pump(now);
+        }
         for i in 0..self.transceivers.len() {
             if self.transceivers[i].mid.is_none() && !self.transceivers[i].stopped {
                 let mid = self.assign_mid();
@@ -364,6 +371,13 @@ impl RTCPeerConnection {
                 self.check_remote_offer(&parsed)?;
                 self.check_answerable(&parsed)?;
                 self.ensure_transport(now, false)?;
+                // The peer restarts ICE (new credentials): so do we (RFC 8445 §9).
+                if self.remote_ice_changed(&parsed)
+                    && let Some(t) = self.transport.as_mut()
+                {
+                    t.restart_ice(now);
+                    self.pump(now);
+                }
                 self.adopt_remote_sections(&parsed);
                 self.pending_remote = Some(parsed);
                 self.set_signaling(RTCSignalingState::HaveRemoteOffer);
@@ -466,6 +480,23 @@ impl RTCPeerConnection {
                 t.remote_ssrcs = section.ssrcs.iter().map(|s| s.ssrc).collect();
             }
         }
+    }
+
+    /// Whether `remote` carries other ICE credentials than the current remote
+    /// description (an ICE restart); false on the first negotiation.
+    pub(crate) fn remote_ice_changed(&self, remote: &SessionDescription) -> bool {
+        let current = self.current_remote.as_ref().and_then(|r| {
+            r.media
+                .iter()
+                .find(|s| !s.is_rejected())
+                .and_then(|s| r.ice_for(s))
+        });
+        let new = remote
+            .media
+            .iter()
+            .find(|s| !s.is_rejected())
+            .and_then(|s| remote.ice_for(s));
+        matches!((current, new), (Some(c), Some(n)) if c != n)
     }
 
     pub(crate) fn set_signaling(&mut self, state: RTCSignalingState) {
