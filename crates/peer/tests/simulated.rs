@@ -26,14 +26,21 @@ struct Net {
     /// (ssrc, dropped) of every SRTP packet A sent.
     wire: Vec<(u32, bool)>,
     messages_at_b: usize,
+    last_message_at_b: Option<rtcscope_sctp::DataChannelMessage>,
+    /// DataChannelClose events at [A, B].
+    closes: [usize; 2],
 }
 
 impl Net {
     fn step_events(&mut self) {
         let now = self.now;
         while let Some(e) = self.a.poll_event() {
-            if let PeerConnectionEvent::IceCandidate(Some(c)) = e {
-                self.b.add_ice_candidate(now, &c).unwrap();
+            match e {
+                PeerConnectionEvent::IceCandidate(Some(c)) => {
+                    self.b.add_ice_candidate(now, &c).unwrap();
+                }
+                PeerConnectionEvent::DataChannelClose { .. } => self.closes[0] += 1,
+                _ => {}
             }
         }
         while let Some(e) = self.b.poll_event() {
@@ -41,7 +48,11 @@ impl Net {
                 PeerConnectionEvent::IceCandidate(Some(c)) => {
                     self.a.add_ice_candidate(now, &c).unwrap();
                 }
-                PeerConnectionEvent::DataChannelMessage { .. } => self.messages_at_b += 1,
+                PeerConnectionEvent::DataChannelMessage { message, .. } => {
+                    self.messages_at_b += 1;
+                    self.last_message_at_b = Some(message);
+                }
+                PeerConnectionEvent::DataChannelClose { .. } => self.closes[1] += 1,
                 _ => {}
             }
         }
@@ -149,6 +160,8 @@ fn setup_with(
         path: Path::symmetric(link, 3).unwrap(),
         wire: Vec::new(),
         messages_at_b: 0,
+        last_message_at_b: None,
+        closes: [0, 0],
     };
     (net, video, audio, chat)
 }

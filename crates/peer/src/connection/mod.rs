@@ -5,6 +5,7 @@
 //! transport itself, so tests run it on simulated time and the tokio driver
 //! (`crate::pc_driver`) on a socket.
 
+mod channels;
 mod ice_servers;
 mod negotiate;
 mod obsolete;
@@ -64,6 +65,8 @@ pub(crate) struct DataChannelEntry {
     pub init: Option<DataChannelInit>,
     pub stream_id: Option<u16>,
     pub open: bool,
+    /// Reached "closed"; a closed channel never reopens.
+    pub closed: bool,
 }
 
 /// An m-section in description order.
@@ -382,29 +385,10 @@ impl RTCPeerConnection {
             init: Some(init),
             stream_id: None,
             open: false,
+            closed: false,
         });
         self.open_pending_channels(now);
         Ok(DataChannelId(self.channels.len() - 1))
-    }
-
-    /// `RTCDataChannel.send(text)`.
-    pub fn send_text(
-        &mut self,
-        now: Instant,
-        channel: DataChannelId,
-        text: &str,
-    ) -> Result<(), PeerConnectionError> {
-        let entry = self
-            .channels
-            .get(channel.0)
-            .ok_or(PeerConnectionError::UnknownHandle)?;
-        let (true, Some(id)) = (entry.open, entry.stream_id) else {
-            return Err(PeerConnectionError::InvalidState("data channel not open"));
-        };
-        let transport = self.transport.as_mut().ok_or(PeerConnectionError::Closed)?;
-        transport
-            .send_text(now, id, text)
-            .map_err(PeerConnectionError::DataChannel)
     }
 
     pub fn data_channel_label(&self, channel: DataChannelId) -> Option<&str> {

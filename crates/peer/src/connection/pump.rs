@@ -25,6 +25,7 @@ enum Step {
         remote: bool,
     },
     Message(u16, rtcscope_sctp::DataChannelMessage),
+    ChannelClosed(Option<u16>),
     Rtp,
     Nothing,
 }
@@ -70,6 +71,12 @@ impl RTCPeerConnection {
                 },
                 BundleEvent::DataChannel(SctpEvent::Message { id, message }) => {
                     Step::Message(id, message)
+                }
+                BundleEvent::DataChannel(SctpEvent::ChannelClosed { id }) => {
+                    Step::ChannelClosed(Some(id))
+                }
+                BundleEvent::DataChannel(SctpEvent::AssociationLost { .. }) => {
+                    Step::ChannelClosed(None)
                 }
                 BundleEvent::DataChannel(_) => Step::Nothing,
             };
@@ -117,6 +124,7 @@ impl RTCPeerConnection {
                             init: None,
                             stream_id: Some(id),
                             open: false,
+                            closed: false,
                         });
                         let index = self.channels.len() - 1;
                         self.emit(Event::DataChannel {
@@ -139,6 +147,22 @@ impl RTCPeerConnection {
                     self.emit(Event::DataChannelMessage {
                         channel: DataChannelId(index),
                         message,
+                    });
+                }
+            }
+            Step::ChannelClosed(id) => {
+                let mut closed = Vec::new();
+                for (index, entry) in self.channels.iter_mut().enumerate() {
+                    let hit = id.is_none_or(|id| entry.stream_id == Some(id));
+                    if hit && entry.open {
+                        entry.open = false;
+                        entry.closed = true;
+                        closed.push(index);
+                    }
+                }
+                for index in closed {
+                    self.emit(Event::DataChannelClose {
+                        channel: DataChannelId(index),
                     });
                 }
             }

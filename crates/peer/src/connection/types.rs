@@ -156,6 +156,10 @@ pub enum PeerConnectionEvent {
         channel: DataChannelId,
         message: DataChannelMessage,
     },
+    /// A channel reached "closed" (closed by either side, or SCTP lost).
+    DataChannelClose {
+        channel: DataChannelId,
+    },
     /// `onicecandidate`; `None` is end-of-candidates.
     IceCandidate(Option<RTCIceCandidateInit>),
     IceConnectionStateChange(IceTransportState),
