@@ -118,6 +118,15 @@ impl Peer {
         let v = self.verifier.push(&serde_json::to_value(&report).unwrap());
         assert_eq!(v.errors(), 0, "sequence: {v:#?}");
         self.ids_ever.extend(report.keys().map(str::to_string));
+        // One report, one sample: every local object has the report's
+        // timestamp (remote-* carry the time their RTCP arrived, as Chrome).
+        let stamps: BTreeSet<(u64, &str)> = report
+            .values()
+            .filter(|s| !s.stats_type().as_str().starts_with("remote-"))
+            .map(|s| (s.timestamp().to_bits(), s.stats_type().as_str()))
+            .collect();
+        let distinct: BTreeSet<u64> = stamps.iter().map(|s| s.0).collect();
+        assert_eq!(distinct.len(), 1, "{stamps:?}");
         report
     }
 }
