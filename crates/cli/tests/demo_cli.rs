@@ -46,3 +46,61 @@ fn demo_text_prints_answerer_inbound_video() {
         .unwrap();
     assert!(received > 30, "{text}");
 }
+
+#[test]
+fn demo_json_lines_have_side_t_and_report() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rtcscope"))
+        .args([
+            "demo",
+            "--seconds",
+            "2",
+            "--format",
+            "json",
+            "--delay",
+            "20",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let shape: Vec<(String, f64)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["side"].as_str().unwrap().to_string(),
+                l["t"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, f64)> = [
+        ("offerer", 1.0),
+        ("answerer", 1.0),
+        ("offerer", 2.0),
+        ("answerer", 2.0),
+    ]
+    .iter()
+    .map(|(s, t)| (s.to_string(), *t))
+    .collect();
+    assert_eq!(shape, expected);
+    let answerer = lines[3]["report"].as_object().unwrap();
+    let inbound: Vec<&serde_json::Value> = answerer
+        .values()
+        .filter(|s| s["type"] == "inbound-rtp")
+        .collect();
+    assert_eq!(inbound.len(), 2, "audio and video received");
+    let offerer = lines[2]["report"].as_object().unwrap();
+    assert_eq!(
+        offerer
+            .values()
+            .filter(|s| s["type"] == "outbound-rtp")
+            .count(),
+        2
+    );
+    for (id, stats) in answerer {
+        assert_eq!(stats["id"].as_str(), Some(id.as_str()));
+    }
+}
