@@ -360,3 +360,64 @@ fn obsolete_transceiver_sender_receiver_objects_are_opt_in() {
     let plain_report = plain.get_stats(now, None).unwrap();
     assert!(!plain_report.keys().any(|id| id.starts_with("RTCRtp")));
 }
+
+#[test]
+fn rollback_returns_to_stable_and_negotiation_still_works() {
+    let clock = EpochClock::system();
+    let now = clock.anchor();
+    let mut a = pc(40_051, 1, &clock);
+    let mut b = pc(40_052, 2, &clock);
+    a.add_track(track("cam", MediaKind::Video)).unwrap();
+    b.add_track(track("mic", MediaKind::Audio)).unwrap();
+    let rollback = RTCSessionDescription {
+        sdp_type: SdpType::Rollback,
+        sdp: String::new(),
+    };
+    // Nothing to roll back while stable.
+    assert!(a.set_local_description(now, &rollback).is_err());
+
+    // Glare: both offer; A rolls back its own offer and answers B's.
+    let offer_a = a.create_offer(now).unwrap();
+    a.set_local_description(now, &offer_a).unwrap();
+    let offer_b = b.create_offer(now).unwrap();
+    b.set_local_description(now, &offer_b).unwrap();
+    assert!(
+        a.set_remote_description(now, &offer_b).is_err(),
+        "glare is refused"
+    );
+    a.set_local_description(now, &rollback).unwrap();
+    assert_eq!(a.signaling_state(), RTCSignalingState::Stable);
+    assert_eq!(a.local_description(), None);
+    a.set_remote_description(now, &offer_b).unwrap();
+    let answer = a.create_answer(now).unwrap();
+    a.set_local_description(now, &answer).unwrap();
+    b.set_remote_description(now, &answer).unwrap();
+    assert_eq!(a.signaling_state(), RTCSignalingState::Stable);
+    // A's video transceiver, its mid released by the rollback, was not in
+    // B's offer: it is offered next time, after B's audio section.
+    let offer = a.create_offer(now).unwrap();
+    let mids: Vec<&str> = offer
+        .sdp
+        .lines()
+        .filter_map(|l| l.strip_prefix("a=mid:"))
+        .collect();
+    assert_eq!(mids, ["0", "1"], "{}", offer.sdp);
+    assert!(offer.sdp.contains("m=audio") && offer.sdp.contains("m=video"));
+
+    // A remote offer rolled back: the transceiver it created goes away.
+    let mut c = pc(40_053, 3, &clock);
+    let mut d = pc(40_054, 4, &clock);
+    c.add_track(track("x", MediaKind::Video)).unwrap();
+    let offer_c = c.create_offer(now).unwrap();
+    d.set_remote_description(now, &offer_c).unwrap();
+    assert_eq!(d.receivers().len(), 1);
+    d.set_remote_description(now, &rollback).unwrap();
+    assert_eq!(d.signaling_state(), RTCSignalingState::Stable);
+    assert_eq!(d.remote_description(), None);
+    assert_eq!(d.transceiver_mid(rtcscope_peer::TransceiverId(0)), None);
+    // And the offer can be applied again.
+    d.set_remote_description(now, &offer_c).unwrap();
+    let answer = d.create_answer(now).unwrap();
+    d.set_local_description(now, &answer).unwrap();
+    assert_eq!(d.signaling_state(), RTCSignalingState::Stable);
+}

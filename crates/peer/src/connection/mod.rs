@@ -10,6 +10,7 @@ mod ice_servers;
 mod negotiate;
 mod obsolete;
 mod pump;
+mod rollback;
 mod select;
 mod signaling;
 mod types;
@@ -56,6 +57,9 @@ pub(crate) struct Transceiver {
     pub stopped: bool,
     pub track_fired: bool,
     pub source: Option<SyntheticSource>,
+    /// Created by a remote offer (not by the application): a rollback of
+    /// that offer removes it.
+    pub created_by_remote: bool,
 }
 
 /// One data channel, ours or the peer's.
@@ -110,6 +114,8 @@ pub struct RTCPeerConnection {
     pub(crate) connection_state: RTCPeerConnectionState,
     pub(crate) stats_cache: Option<(Instant, RTCStatsReport)>,
     pub(crate) rtp_received: u64,
+    /// m-sections of the last stable state (what a rollback returns to).
+    pub(crate) stable_sections: usize,
     /// restartIce() was called: the next offer carries new credentials.
     pub(crate) ice_restart_pending: bool,
     pub(crate) closed: bool,
@@ -180,6 +186,7 @@ impl RTCPeerConnection {
             stats_cache: None,
             rtp_received: 0,
             ice_restart_pending: false,
+            stable_sections: 0,
             closed: false,
         })
     }
@@ -280,6 +287,7 @@ impl RTCPeerConnection {
             stopped: false,
             track_fired: false,
             source: None,
+            created_by_remote: false,
         });
         Ok(TransceiverId(self.transceivers.len() - 1))
     }

@@ -310,6 +310,9 @@ impl RTCPeerConnection {
         if self.closed {
             return Err(Error::Closed);
         }
+        if description.sdp_type == SdpType::Rollback {
+            return self.rollback(RTCSignalingState::HaveLocalOffer);
+        }
         let parsed = SessionDescription::parse(description.sdp_type, &description.sdp)
             .map_err(Error::InvalidSdp)?;
         match description.sdp_type {
@@ -342,6 +345,7 @@ impl RTCPeerConnection {
                 self.current_remote = Some(remote);
                 self.pending_local = None;
                 self.pending_remote = None;
+                self.stable_sections = self.sections.len();
                 self.set_signaling(RTCSignalingState::Stable);
             }
             _ => return Err(Error::InvalidState("only offers and answers are supported")),
@@ -360,6 +364,9 @@ impl RTCPeerConnection {
     ) -> Result<(), Error> {
         if self.closed {
             return Err(Error::Closed);
+        }
+        if description.sdp_type == SdpType::Rollback {
+            return self.rollback(RTCSignalingState::HaveRemoteOffer);
         }
         let parsed = SessionDescription::parse(description.sdp_type, &description.sdp)
             .map_err(Error::InvalidSdp)?;
@@ -395,6 +402,7 @@ impl RTCPeerConnection {
                 self.current_remote = Some(parsed);
                 self.pending_local = None;
                 self.pending_remote = None;
+                self.stable_sections = self.sections.len();
                 self.set_signaling(RTCSignalingState::Stable);
             }
             _ => return Err(Error::InvalidState("only offers and answers are supported")),
@@ -450,7 +458,10 @@ impl RTCPeerConnection {
                     let index = match reusable {
                         Some(i) => i,
                         None => match self.new_transceiver(kind, Direction::RecvOnly, None) {
-                            Ok(id) => id.0,
+                            Ok(id) => {
+                                self.transceivers[id.0].created_by_remote = true;
+                                id.0
+                            }
                             Err(_) => continue,
                         },
                     };
