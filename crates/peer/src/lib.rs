@@ -7,6 +7,12 @@
 //! their first byte (RFC 7983, [`demux`]), DTLS keys SRTP and carries SCTP, RTP
 //! is accounted per SSRC and RTCP runs on the rtp-stream interval. `stats`
 //! assembles one `RTCStatsReport` of every layer sampled together.
+//!
+//! [`RTCPeerConnection`] (`connection`) is the W3C API over it: JSEP
+//! offer/answer with rtcscope-sdp mapped onto the transport, trickle ICE,
+//! events, and getStats with the webrtc-pc selection algorithm. With the
+//! `tokio-driver` feature, `pc_driver` runs it on a UDP socket behind an
+//! async handle and `demo` is what `rtcscope demo` runs.
 
 pub mod config;
 pub mod connection;

@@ -4,6 +4,39 @@
 //! transport's configuration; `poll_*`/`handle_*` drive it like the
 //! transport itself, so tests run it on simulated time and the tokio driver
 //! (`crate::pc_driver`) on a socket.
+//!
+//! ```
+//! use rtcscope_peer::*;
+//! use rtcscope_stats::{EpochClock, MediaKind};
+//!
+//! let clock = EpochClock::system();
+//! let now = clock.anchor();
+//! let config = |port, seed| RTCConfiguration::new(vec![format!("127.0.0.1:{port}").parse().unwrap()], seed);
+//! let mut offerer = RTCPeerConnection::new(config(5000, 1), clock)?;
+//! let mut answerer = RTCPeerConnection::new(config(5001, 2), clock)?;
+//! let cam = MediaStreamTrack { id: "cam".into(), kind: MediaKind::Video };
+//! let sender = offerer.add_track(cam)?;
+//!
+//! let offer = offerer.create_offer(now)?;
+//! offerer.set_local_description(now, &offer)?;
+//! answerer.set_remote_description(now, &offer)?;
+//! let answer = answerer.create_answer(now)?;
+//! answerer.set_local_description(now, &answer)?;
+//! offerer.set_remote_description(now, &answer)?;
+//! assert_eq!(offerer.signaling_state(), RTCSignalingState::Stable);
+//!
+//! // Negotiated: the sender's outbound-rtp exists before its first packet,
+//! // with the codec and transport it references.
+//! let report = sender.get_stats(&mut offerer, now)?;
+//! assert!(report.values().any(|s| s.stats_type().as_str() == "outbound-rtp"));
+//! assert!(report.has("T01"));
+//! // Trickle: candidates come as events after setLocalDescription.
+//! let candidates = std::iter::from_fn(|| offerer.poll_event())
+//!     .filter(|e| matches!(e, PeerConnectionEvent::IceCandidate(Some(_))))
+//!     .count();
+//! assert_eq!(candidates, 1);
+//! # Ok::<(), PeerConnectionError>(())
+//! ```
 
 mod answer;
 mod channels;
