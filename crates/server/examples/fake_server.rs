@@ -79,20 +79,19 @@ impl ChangingStats {
     }
 }
 
+/// Logs what arrived (to check a browser's offer gets here) and refuses it.
+fn refuse(endpoint: &str, offer: &str) -> SessionError {
+    let media: Vec<&str> = offer.lines().filter(|l| l.starts_with("m=")).collect();
+    eprintln!("{endpoint} offer: {} bytes, {media:?}", offer.len());
+    SessionError::Internal("the fake backend has no media".into())
+}
+
 impl SessionBackend for ChangingStats {
-    fn publish(&self, _: String) -> BoxFuture<'_, Result<(SessionId, String), SessionError>> {
-        Box::pin(async {
-            Err(SessionError::Internal(
-                "the fake backend has no media".into(),
-            ))
-        })
+    fn publish(&self, offer: String) -> BoxFuture<'_, Result<(SessionId, String), SessionError>> {
+        Box::pin(async move { Err(refuse("WHIP", &offer)) })
     }
-    fn play(&self, _: String) -> BoxFuture<'_, Result<(SessionId, String), SessionError>> {
-        Box::pin(async {
-            Err(SessionError::Internal(
-                "the fake backend has no media".into(),
-            ))
-        })
+    fn play(&self, offer: String) -> BoxFuture<'_, Result<(SessionId, String), SessionError>> {
+        Box::pin(async move { Err(refuse("WHEP", &offer)) })
     }
     fn delete(&self, id: SessionId) -> BoxFuture<'_, Result<(), SessionError>> {
         Box::pin(async move {
