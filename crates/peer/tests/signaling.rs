@@ -421,3 +421,35 @@ fn rollback_returns_to_stable_and_negotiation_still_works() {
     d.set_local_description(now, &answer).unwrap();
     assert_eq!(d.signaling_state(), RTCSignalingState::Stable);
 }
+
+#[test]
+fn a_section_the_answer_rejects_stops_its_transceiver() {
+    let clock = EpochClock::system();
+    let now = clock.anchor();
+    let mut a = pc(40_061, 1, &clock);
+    let mut b = pc(40_062, 2, &clock);
+    let video = a.add_track(track("cam", MediaKind::Video)).unwrap();
+    let audio = a.add_track(track("mic", MediaKind::Audio)).unwrap();
+    let offer = a.create_offer(now).unwrap();
+    a.set_local_description(now, &offer).unwrap();
+    b.set_remote_description(now, &offer).unwrap();
+    let answer = b.create_answer(now).unwrap();
+    // A remote endpoint that rejects video (port 0) but takes audio.
+    let rejecting = RTCSessionDescription {
+        sdp_type: SdpType::Answer,
+        sdp: answer.sdp.replacen("m=video 9 ", "m=video 0 ", 1),
+    };
+    a.set_remote_description(now, &rejecting).unwrap();
+    let report = a.get_stats(now, None).unwrap();
+    let kinds: Vec<MediaKind> = report
+        .all::<rtcscope_stats::RTCOutboundRtpStreamStats>()
+        .map(|o| o.kind())
+        .collect();
+    assert_eq!(kinds, [MediaKind::Audio]);
+    assert!(video.get_stats(&mut a, now).unwrap().is_empty());
+    assert!(!audio.get_stats(&mut a, now).unwrap().is_empty());
+    // The stopped transceiver's m-line stays, rejected, in the next offer.
+    let next = a.create_offer(now).unwrap();
+    assert!(next.sdp.contains("m=video 0 "), "{}", next.sdp);
+    assert!(next.sdp.contains("a=group:BUNDLE 1\r\n"), "{}", next.sdp);
+}

@@ -118,13 +118,14 @@ impl RTCPeerConnection {
             }
             newly_configured.push(index);
         }
-        // Sections no longer negotiated (rejected) go.
+        // Sections not negotiated (rejected by the answer, or stopped) go:
+        // their transceivers are stopped (JSEP §5.10).
         let gone: Vec<usize> = self
             .transceivers
             .iter()
             .enumerate()
             .filter(|(_, t)| {
-                t.configured
+                (t.configured || (t.mid.is_some() && !t.stopped))
                     && !negotiated
                         .media
                         .iter()
@@ -168,7 +169,10 @@ impl RTCPeerConnection {
             transport.set_remote_fingerprint(now, fingerprint);
         }
         for index in gone {
-            if let Some(mid) = self.transceivers[index].mid.clone() {
+            if let (true, Some(mid)) = (
+                self.transceivers[index].configured,
+                self.transceivers[index].mid.clone(),
+            ) {
                 transport.remove_mid(now, &mid);
             }
             self.transceivers[index].configured = false;
