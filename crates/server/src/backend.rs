@@ -125,3 +125,33 @@ pub trait SessionBackend: Send + Sync + 'static {
         selector: Option<Selector>,
     ) -> BoxFuture<'_, Result<RTCStatsReport, SessionError>>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selector_parses_side_and_track_id() {
+        assert_eq!(
+            Selector::parse("sender:mic"),
+            Some(Selector::Sender("mic".into()))
+        );
+        // Only the first colon separates: the track id keeps the rest.
+        assert_eq!(
+            Selector::parse("receiver:a:b"),
+            Some(Selector::Receiver("a:b".into()))
+        );
+        for bad in ["", "sender", "sender:", ":mic", "Sender:mic", "track:mic"] {
+            assert_eq!(Selector::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn errors_read_as_messages() {
+        assert_eq!(
+            SessionError::BadSdp("no a=fingerprint".into()).to_string(),
+            "bad SDP offer: no a=fingerprint"
+        );
+        assert_eq!(Direction::Whep.as_str(), "whep");
+    }
+}
