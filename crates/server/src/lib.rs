@@ -4,12 +4,14 @@
 
 pub mod backend;
 pub mod pages;
+pub mod peer_backend;
 pub mod prometheus;
 pub mod routes;
 
 pub use backend::{
     BoxFuture, ConnectionInfo, Direction, Selector, SessionBackend, SessionError, SessionId,
 };
+pub use peer_backend::{PeerBackend, PeerBackendConfig};
 pub use routes::{ServeOptions, router};
 
 use std::io;
