@@ -1,6 +1,7 @@
 //! `rtcscope`: the command line.
 
 mod demo_cmd;
+mod serve_cmd;
 mod simulate_cmd;
 mod verify_cmd;
 
@@ -86,6 +87,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// WHIP/WHEP server: browsers publish (POST /whip) and play (POST /whep);
+    /// every connection's getStats() at /api/connections/{id}/stats, Prometheus
+    /// metrics at /metrics, a live stats page at /, camera and player pages at
+    /// /publish and /play.
+    Serve {
+        /// HTTP address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Live connections (plus offers being answered) beyond which POST gets 503.
+        #[arg(long, default_value_t = 32)]
+        max_connections: usize,
+        /// The IP our media (UDP) sockets bind to; it is our only ICE candidate.
+        #[arg(long, default_value = "127.0.0.1")]
+        udp_addr: std::net::IpAddr,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -136,6 +152,15 @@ fn main() -> ExitCode {
             jitter_ms: jitter,
             seed,
             json: format == Format::Json,
+        }),
+        Command::Serve {
+            listen,
+            max_connections,
+            udp_addr,
+        } => serve_cmd::run(&serve_cmd::Args {
+            listen,
+            max_connections,
+            udp_ip: udp_addr,
         }),
     }
 }
