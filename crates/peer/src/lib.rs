@@ -14,6 +14,7 @@
 //! `tokio-driver` feature, `pc_driver` runs it on a UDP socket behind an
 //! async handle and `demo` is what `rtcscope demo` runs.
 
+mod cc;
 pub mod config;
 pub mod connection;
 mod datachannel;
@@ -28,6 +29,7 @@ mod late_config;
 mod media;
 #[cfg(feature = "tokio-driver")]
 pub mod pc_driver;
+pub mod pipeline;
 mod queues;
 mod send;
 pub mod stats;

@@ -376,6 +376,7 @@ impl MediaEngine {
     /// when [`Self::commit_sent`] is called.
     pub fn build_rtp(
         &self,
+        extensions: Extensions<'_>,
         ssrc: u32,
         payload: &[u8],
         timestamp: u32,
@@ -394,7 +395,7 @@ impl MediaEngine {
             timestamp,
             ssrc,
             csrcs: &[],
-            extensions: Extensions::None,
+            extensions,
             payload,
             padding_len: 0,
         }
@@ -405,8 +406,11 @@ impl MediaEngine {
     /// Writes an RFC 4588 retransmission of packet `original_sequence` of
     /// local stream `ssrc` (its RTX SSRC and payload type, the OSN, then
     /// `payload`) into `out`; returns its length.
+    // The RTP header fields, the original sequence number and the output: each is needed.
+    #[allow(clippy::too_many_arguments)]
     pub fn build_rtx(
         &self,
+        extensions: Extensions<'_>,
         ssrc: u32,
         original_sequence: u16,
         payload: &[u8],
@@ -427,7 +431,7 @@ impl MediaEngine {
             timestamp,
             ssrc: rtx_ssrc,
             csrcs: &[],
-            extensions: Extensions::None,
+            extensions,
             payload: &[],
             padding_len: 0,
         }

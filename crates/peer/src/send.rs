@@ -4,6 +4,10 @@
 
 use std::time::Instant;
 
+use rtcscope_bwe::encode_transport_seq;
+use rtcscope_rtp::rtp::{ExtensionElement, Extensions};
+
+use crate::cc::TRANSPORT_CC_EXTENSION_LEN;
 use crate::feedback::Feedback;
 use crate::media::{MediaEngine, MediaSendError};
 use crate::transport::BundleTransport;
@@ -31,7 +35,7 @@ impl BundleTransport {
         self.next_rtcp = self.media.next_rtcp_at(now);
     }
 
-    fn protect_and_send_rtcp(&mut self, now: Instant, mut buf: Vec<u8>, len: usize) {
+    pub(crate) fn protect_and_send_rtcp(&mut self, now: Instant, mut buf: Vec<u8>, len: usize) {
         let Some(srtp) = self.srtp.as_mut() else {
             self.outbox.pool.give(buf);
             return;
@@ -66,8 +70,8 @@ impl BundleTransport {
         timestamp: u32,
         marker: bool,
     ) -> Result<u16, MediaSendError> {
-        self.send_packet(now, payload.len(), |media, buf| {
-            media.build_rtp(ssrc, payload, timestamp, marker, buf)
+        self.send_packet(now, payload.len(), |media, ext, buf| {
+            media.build_rtp(ext, ssrc, payload, timestamp, marker, buf)
         })
     }
 
@@ -85,8 +89,16 @@ impl BundleTransport {
         timestamp: u32,
         marker: bool,
     ) -> Result<u16, MediaSendError> {
-        self.send_packet(now, payload.len() + 2, |media, buf| {
-            media.build_rtx(ssrc, original_sequence, payload, timestamp, marker, buf)
+        self.send_packet(now, payload.len() + 2, |media, ext, buf| {
+            media.build_rtx(
+                ext,
+                ssrc,
+                original_sequence,
+                payload,
+                timestamp,
+                marker,
+                buf,
+            )
         })
     }
 
@@ -94,7 +106,7 @@ impl BundleTransport {
         &mut self,
         now: Instant,
         body_len: usize,
-        build: impl FnOnce(&MediaEngine, &mut [u8]) -> Result<usize, MediaSendError>,
+        build: impl FnOnce(&MediaEngine, Extensions<'_>, &mut [u8]) -> Result<usize, MediaSendError>,
     ) -> Result<u16, MediaSendError> {
         let Some(srtp) = self.srtp.as_mut() else {
             return Err(MediaSendError::NotConnected);
@@ -105,8 +117,29 @@ impl BundleTransport {
         }
         let mut buf = self.outbox.pool.take();
         let header = rtcscope_rtp::rtp::FIXED_HEADER_LEN;
-        buf.resize(header + body_len + srtp.profile.rtp_tag_len(), 0);
-        let result = build(&self.media, &mut buf)
+        let ext_len = if self.cc.is_some() {
+            TRANSPORT_CC_EXTENSION_LEN
+        } else {
+            0
+        };
+        buf.resize(header + ext_len + body_len + srtp.profile.rtp_tag_len(), 0);
+        // The estimator counts the packet at the size it has on the wire (SRTP included).
+        let wire_len = buf.len();
+        let transport_seq = self.cc.as_mut().map(|cc| {
+            (
+                cc.ext_id,
+                encode_transport_seq(cc.bwe.on_packet_sent(now, wire_len)),
+            )
+        });
+        let elements;
+        let extensions = match &transport_seq {
+            Some((id, value)) => {
+                elements = [ExtensionElement { id: *id, value }];
+                Extensions::OneByte(&elements)
+            }
+            None => Extensions::None,
+        };
+        let result = build(&self.media, extensions, &mut buf)
             .and_then(|len| {
                 srtp.outbound
                     .protect_rtp(&mut buf, len)

@@ -54,6 +54,8 @@ pub struct BundleTransport {
     pub(crate) scratch: Vec<u8>,
     pub(crate) counters: BundleCounters,
     pub(crate) closed: bool,
+    /// Transport-wide congestion control, once transport-cc is negotiated.
+    pub(crate) cc: Option<Box<crate::cc::CongestionControl>>,
 }
 
 impl std::fmt::Debug for BundleTransport {
@@ -122,6 +124,7 @@ impl BundleTransport {
             scratch: Vec::with_capacity(BUFFER_CAPACITY),
             counters: BundleCounters::default(),
             closed: false,
+            cc: None,
         };
         if let Some(remote) = &config.remote_ice {
             transport
@@ -353,6 +356,7 @@ impl BundleTransport {
             }
         };
         buf.truncate(plain_len);
+        self.cc_on_rtp(now, &buf);
         match self.media.on_rtp(now, &buf) {
             Some(facts) if self.events.len() < MAX_QUEUED_EVENTS => {
                 self.events.push_back(Pending::Rtp(facts, buf));
@@ -376,6 +380,9 @@ impl BundleTransport {
         match srtp.inbound.unprotect_rtcp(&mut self.scratch, len) {
             Ok(n) => {
                 let plain = &self.scratch[..n];
+                if let Some(cc) = self.cc.as_mut() {
+                    cc.bwe.on_rtcp(now, plain);
+                }
                 if !self.media.on_rtcp(now, plain) {
                     self.counters.rtcp_malformed += 1;
                 }
@@ -510,6 +517,7 @@ impl BundleTransport {
         }
         if self.srtp.is_some() {
             t = earliest(t, self.next_rtcp);
+            t = earliest(t, self.cc_poll_timeout());
         }
         t
     }
@@ -534,6 +542,7 @@ impl BundleTransport {
             sctp.handle_timeout(now);
         }
         self.send_due_rtcp(now);
+        self.send_due_cc_feedback(now);
         self.pump(now);
     }
 

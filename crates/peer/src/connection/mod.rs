@@ -44,6 +44,7 @@ mod ice_servers;
 mod negotiate;
 mod obsolete;
 mod pump;
+mod real_media;
 mod rollback;
 mod select;
 mod signaling;
@@ -61,6 +62,7 @@ use rtcscope_sdp::{Direction, SessionDescription};
 use rtcscope_stats::{EpochClock, MediaKind, RTCStatsReport};
 
 use crate::events::Transmit;
+use crate::pipeline::{RemoteStream, SendPipeline};
 use crate::synthetic::SyntheticSource;
 use crate::transport::BundleTransport;
 
@@ -92,6 +94,8 @@ pub(crate) struct Transceiver {
     pub stopped: bool,
     pub track_fired: bool,
     pub source: Option<SyntheticSource>,
+    /// Real media (encoders) behind the sender, instead of `source`.
+    pub pipeline: Option<SendPipeline>,
     /// Created by a remote offer (not by the application): a rollback of
     /// that offer removes it.
     pub created_by_remote: bool,
@@ -149,6 +153,9 @@ pub struct RTCPeerConnection {
     pub(crate) connection_state: RTCPeerConnectionState,
     pub(crate) stats_cache: Option<(Instant, RTCStatsReport)>,
     pub(crate) rtp_received: u64,
+    /// Decode what the peer sends (`enable_media_receive`).
+    pub(crate) receive_media: bool,
+    pub(crate) remote_streams: Vec<RemoteStream>,
     /// m-sections of the last stable state (what a rollback returns to).
     pub(crate) stable_sections: usize,
     /// restartIce() was called: the next offer carries new credentials.
@@ -220,6 +227,8 @@ impl RTCPeerConnection {
             connection_state: RTCPeerConnectionState::New,
             stats_cache: None,
             rtp_received: 0,
+            receive_media: false,
+            remote_streams: Vec::new(),
             ice_restart_pending: false,
             stable_sections: 0,
             closed: false,
@@ -304,6 +313,10 @@ impl RTCPeerConnection {
             t.handle_receive(now, from, to, bytes);
         }
         self.pump(now);
+        if self.receive_media {
+            // NACKs for the hole this packet revealed go out at once.
+            self.run_pipelines(now);
+        }
     }
 
     /// The next time [`Self::handle_timeout`] must run.
@@ -315,6 +328,16 @@ impl RTCPeerConnection {
         self.transceivers
             .iter()
             .filter_map(|t| t.source.as_ref()?.next_due())
+            .chain(
+                self.transceivers
+                    .iter()
+                    .filter_map(|t| t.pipeline.as_ref()?.next_due()),
+            )
+            .chain(
+                self.remote_streams
+                    .iter()
+                    .filter_map(RemoteStream::poll_timeout),
+            )
             .chain(transport)
             .min()
     }
@@ -326,7 +349,9 @@ impl RTCPeerConnection {
             t.handle_timeout(now);
         }
         self.run_sources(now);
+        self.run_pipelines(now);
         self.pump(now);
+        self.run_pipelines(now);
     }
 
     fn run_sources(&mut self, now: Instant) {
@@ -388,6 +413,7 @@ impl RTCPeerConnection {
         for t in &mut self.transceivers {
             t.stopped = true;
             t.source = None;
+            t.pipeline = None;
         }
         self.signaling = RTCSignalingState::Closed;
         self.connection_state = RTCPeerConnectionState::Closed;

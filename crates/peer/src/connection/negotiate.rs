@@ -139,6 +139,8 @@ impl RTCPeerConnection {
         });
 
         let ice_changed = self.current_remote.is_none() || self.remote_ice_changed(remote);
+        // Transport feedback goes from one of our SSRCs (as Chrome's does).
+        let feedback_ssrc = self.transceivers.first().map_or(1, |t| t.ssrc);
         let transport = self
             .transport
             .as_mut()
@@ -153,6 +155,17 @@ impl RTCPeerConnection {
         transport
             .add_streams(&codecs, &locals, &remotes)
             .map_err(Error::Transport)?;
+        // Bundled m-sections share one transport-wide sequence: the first
+        // section's negotiated transport-cc id is the one we use.
+        let transport_cc = negotiated.media.iter().find_map(|m| {
+            m.extensions
+                .iter()
+                .find(|(_, uri)| uri == rtcscope_sdp::extensions::TRANSPORT_WIDE_CC)
+                .map(|(id, _)| *id)
+        });
+        if transport_cc.is_some() || transport.target_bitrate_bps().is_some() {
+            transport.set_transport_cc(now, transport_cc, feedback_ssrc);
+        }
         let remote_ice = &negotiated.remote_ice;
         if ice_changed {
             // Credentials were validated by the SDP parser; a refusal here
@@ -178,6 +191,7 @@ impl RTCPeerConnection {
             self.transceivers[index].configured = false;
             self.transceivers[index].stopped = true;
             self.transceivers[index].source = None;
+            self.transceivers[index].pipeline = None;
         }
         for index in newly_configured {
             self.transceivers[index].configured = true;

@@ -27,12 +27,13 @@ enum Step {
     Message(u16, rtcscope_sctp::DataChannelMessage),
     ChannelClosed(Option<u16>),
     Rtp,
+    Feedback(crate::feedback::ReceivedFeedback),
     Nothing,
 }
 
 impl RTCPeerConnection {
     /// Drains the transport's events.
-    pub(crate) fn pump(&mut self, _now: Instant) {
+    pub(crate) fn pump(&mut self, now: Instant) {
         loop {
             let Some(transport) = self.transport.as_mut() else {
                 return;
@@ -57,8 +58,18 @@ impl RTCPeerConnection {
                 BundleEvent::DtlsConnected => Step::DtlsConnected,
                 BundleEvent::DtlsFailed(_) | BundleEvent::SrtpKeyingFailed(_) => Step::DtlsFailed,
                 BundleEvent::DtlsClosed => Step::Nothing,
-                BundleEvent::Rtp(_) => Step::Rtp,
-                BundleEvent::Feedback(_) => Step::Nothing,
+                BundleEvent::Rtp(rtp) => {
+                    if self.receive_media {
+                        super::real_media::route_rtp(
+                            &mut self.remote_streams,
+                            &self.transceivers,
+                            now,
+                            &rtp,
+                        );
+                    }
+                    Step::Rtp
+                }
+                BundleEvent::Feedback(feedback) => Step::Feedback(feedback),
                 BundleEvent::DataChannel(SctpEvent::ChannelOpen {
                     id,
                     label,
@@ -80,6 +91,10 @@ impl RTCPeerConnection {
                 }
                 BundleEvent::DataChannel(_) => Step::Nothing,
             };
+            if let Step::Feedback(feedback) = step {
+                self.on_media_feedback(now, feedback);
+                continue;
+            }
             self.apply_step(step);
         }
         self.update_connection_state();
@@ -167,7 +182,7 @@ impl RTCPeerConnection {
                 }
             }
             Step::Rtp => self.rtp_received += 1,
-            Step::Nothing => {}
+            Step::Feedback(_) | Step::Nothing => {}
         }
     }
 

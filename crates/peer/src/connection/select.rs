@@ -40,6 +40,7 @@ impl RTCPeerConnection {
                 r
             }
         };
+        self.fill_media_report(&mut report, now);
         if self.config.obsolete_stats {
             self.add_obsolete_stats(&mut report, self.clock.unix_ms(now));
         }

@@ -70,6 +70,7 @@ impl RTCPeerConnection {
             stopped: false,
             track_fired: false,
             source: None,
+            pipeline: None,
             created_by_remote: false,
         });
         Ok(TransceiverId(self.transceivers.len() - 1))
@@ -117,6 +118,7 @@ impl RTCPeerConnection {
         t.stopped = true;
         t.direction = Direction::Inactive;
         t.source = None;
+        t.pipeline = None;
         if let (true, Some(mid), Some(transport)) =
             (t.configured, t.mid.clone(), self.transport.as_mut())
         {

@@ -1,0 +1,213 @@
+//! Real media on the connection: senders backed by encoders
+//! ([`crate::pipeline`]), the peer's streams decoded, feedback both ways,
+//! and the media statistics filled into every report.
+
+use std::time::Instant;
+
+use rtcscope_stats::{MediaKind, RTCStats, RTCStatsReport};
+
+use super::{PeerConnectionError, RTCPeerConnection, RtpReceiver, RtpSender};
+use crate::events::ReceivedRtp;
+use crate::feedback::ReceivedFeedback;
+use crate::pipeline::{
+    DecodedFrameCheck, MAX_REMOTE_STREAMS, RealMediaConfig, RemoteStream, SendPipeline,
+    SendPipelineCounters, fill_media_stats,
+};
+
+/// Video target floor when the estimate is below what audio takes.
+const MIN_VIDEO_BITRATE_BPS: u64 = 30_000;
+
+impl RTCPeerConnection {
+    /// Backs the sender with real media: the test pattern through H.264 (video) or the
+    /// speech-like signal through Opus (audio). It starts once media can flow; a
+    /// synthetic source on the same sender is replaced.
+    pub fn start_real_media(
+        &mut self,
+        sender: RtpSender,
+        config: RealMediaConfig,
+    ) -> Result<(), PeerConnectionError> {
+        let t = self
+            .transceivers
+            .get_mut(sender.0.0)
+            .ok_or(PeerConnectionError::UnknownHandle)?;
+        if t.sender_track.is_none() || t.stopped {
+            return Err(PeerConnectionError::InvalidState("sender has no track"));
+        }
+        if t.pipeline.is_none() {
+            t.source = None;
+            t.pipeline = Some(match t.kind {
+                MediaKind::Video => SendPipeline::video(config),
+                MediaKind::Audio => SendPipeline::audio(config),
+            });
+        }
+        Ok(())
+    }
+
+    /// Stops the sender's capture (statistics and RTX history stay).
+    pub fn pause_real_media(&mut self, sender: RtpSender) -> Result<(), PeerConnectionError> {
+        let t = self
+            .transceivers
+            .get_mut(sender.0.0)
+            .ok_or(PeerConnectionError::UnknownHandle)?;
+        if let Some(p) = t.pipeline.as_mut() {
+            p.pause();
+        }
+        Ok(())
+    }
+
+    /// Decode the peer's H.264 / Opus streams (jitter buffers, NACK/PLI, playout) and
+    /// report their media members. Off by default: synthetic payloads do not decode.
+    pub fn enable_media_receive(&mut self) {
+        self.receive_media = true;
+    }
+
+    /// The glue counters of a real-media sender.
+    pub fn real_media_counters(&self, sender: RtpSender) -> Option<SendPipelineCounters> {
+        Some(
+            self.transceivers
+                .get(sender.0.0)?
+                .pipeline
+                .as_ref()?
+                .counters(),
+        )
+    }
+
+    /// What the video receiver read from the counters drawn into the decoded pictures.
+    pub fn decoded_frame_check(&self, receiver: RtpReceiver) -> Option<DecodedFrameCheck> {
+        let t = self.transceivers.get(receiver.0.0)?;
+        self.remote_streams
+            .iter()
+            .filter(|s| t.remote_ssrcs.contains(&s.ssrc))
+            .find_map(RemoteStream::decoded_frame_check)
+    }
+
+    /// Encoders due, receivers' timers and their feedback.
+    pub(crate) fn run_pipelines(&mut self, now: Instant) {
+        let Some(transport) = self.transport.as_mut() else {
+            return;
+        };
+        if !transport.is_media_ready() {
+            return;
+        }
+        // The estimator's budget: audio keeps its rate, video gets the rest (split
+        // evenly), never below a floor the encoder can still work with.
+        let target = transport.target_bitrate_bps();
+        let rtt = transport.bwe_round_trip_time();
+        let (audio_bps, video_count) = self
+            .transceivers
+            .iter()
+            .filter_map(|t| t.pipeline.as_ref())
+            .fold((0u64, 0u64), |(audio, video), p| {
+                match p.audio_bitrate_bps() {
+                    Some(bps) => (audio + u64::from(bps), video),
+                    None => (audio, video + 1),
+                }
+            });
+        let video_bps = target.map(|target| {
+            let share = target.saturating_sub(audio_bps) / video_count.max(1);
+            u32::try_from(share.max(MIN_VIDEO_BITRATE_BPS)).unwrap_or(u32::MAX)
+        });
+        for t in &mut self.transceivers {
+            let (true, false, Some(pipeline)) = (t.configured, t.stopped, t.pipeline.as_mut())
+            else {
+                continue;
+            };
+            if let (Some(bps), None) = (video_bps, pipeline.audio_bitrate_bps()) {
+                pipeline.set_target_bitrate(bps);
+            }
+            if let Some(rtt) = rtt {
+                pipeline.set_round_trip_time(rtt);
+            }
+            pipeline.start(now);
+            if pipeline.next_due().is_some_and(|due| due <= now) {
+                pipeline.produce(now, t.ssrc, transport);
+            }
+        }
+        for stream in &mut self.remote_streams {
+            if let Some(rtt) = rtt {
+                stream.set_rtt(rtt);
+            }
+            stream.handle_timeout(now, transport);
+        }
+    }
+
+    /// Feedback about our streams: keyframe requests to the encoder, NACKs answered
+    /// from the RTX history.
+    pub(crate) fn on_media_feedback(&mut self, now: Instant, feedback: ReceivedFeedback) {
+        let Some(transport) = self.transport.as_mut() else {
+            return;
+        };
+        let ssrc = match &feedback {
+            ReceivedFeedback::KeyframeRequest { ssrc, .. }
+            | ReceivedFeedback::Nack { ssrc, .. } => *ssrc,
+        };
+        let Some(pipeline) = self
+            .transceivers
+            .iter_mut()
+            .filter(|t| t.ssrc == ssrc && !t.stopped)
+            .find_map(|t| t.pipeline.as_mut())
+        else {
+            return;
+        };
+        match feedback {
+            ReceivedFeedback::KeyframeRequest { full_intra, .. } => {
+                pipeline.on_keyframe_request(full_intra);
+            }
+            ReceivedFeedback::Nack { lost, .. } => pipeline.on_nack(now, ssrc, &lost, transport),
+        }
+    }
+
+    /// Adds the media statistics to a report the transport built.
+    pub(crate) fn fill_media_report(&self, report: &mut RTCStatsReport, now: Instant) {
+        let senders = self.transceivers.iter().filter_map(|t| {
+            let pipeline = t.pipeline.as_ref()?;
+            Some((t.ssrc, t.sender_track.as_ref()?.id.as_str(), pipeline))
+        });
+        fill_media_stats(
+            report,
+            now,
+            self.clock.unix_ms(now),
+            senders,
+            &self.remote_streams,
+        );
+        // availableOutgoingBitrate on the selected pair, from the estimator.
+        let Some(target) = self.transport.as_ref().and_then(|t| t.target_bitrate_bps()) else {
+            return;
+        };
+        let pair_id = report.values().find_map(|s| match s {
+            RTCStats::Transport(t) => t.selected_candidate_pair_id.clone(),
+            _ => None,
+        });
+        if let Some(RTCStats::CandidatePair(pair)) = pair_id.and_then(|id| report.get_mut(&id)) {
+            pair.available_outgoing_bitrate = Some(target as f64);
+        }
+    }
+}
+
+/// Hands one received RTP packet to its stream's pipeline, creating it for an SSRC the
+/// peer signalled on one of our m-sections (capped).
+pub(crate) fn route_rtp(
+    streams: &mut Vec<RemoteStream>,
+    transceivers: &[super::Transceiver],
+    now: Instant,
+    rtp: &ReceivedRtp<'_>,
+) {
+    if let Some(stream) = streams.iter_mut().find(|s| s.ssrc == rtp.ssrc) {
+        stream.on_rtp(now, rtp);
+        return;
+    }
+    if streams.len() >= MAX_REMOTE_STREAMS {
+        return;
+    }
+    let Some(kind) = transceivers
+        .iter()
+        .find(|t| !t.stopped && t.remote_ssrcs.contains(&rtp.ssrc))
+        .map(|t| t.kind)
+    else {
+        return;
+    };
+    if let Some(mut stream) = RemoteStream::new(rtp.ssrc, kind) {
+        stream.on_rtp(now, rtp);
+        streams.push(stream);
+    }
+}
