@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rtcscope_dtls::DtlsState;
 use rtcscope_peer::pc_driver::{CallError, PeerConnectionHandle, spawn};
 use rtcscope_peer::{
     MediaStreamTrack, PeerConnectionError, PeerConnectionEvent, RTCConfiguration,
@@ -31,6 +32,8 @@ const GATHERING_WAIT: Duration = Duration::from_millis(500);
 /// Track ids a session remembers for selectors (bounded by the core's own
 /// transceiver cap; this bounds the map whatever the remote offers).
 const MAX_TRACKS_PER_SESSION: usize = 64;
+/// How often a session checks whether the peer ended DTLS (close_notify).
+const DTLS_CHECK: Duration = Duration::from_millis(500);
 
 /// Where sessions bind and how many may live at once.
 #[derive(Debug, Clone)]
@@ -292,16 +295,39 @@ impl PeerBackend {
             for event in early {
                 on_event(&handle, &shared, event).await;
             }
-            while let Some(event) = events.recv().await {
-                let ended = matches!(
-                    event,
-                    PeerConnectionEvent::ConnectionStateChange(
-                        RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed
-                    )
-                );
-                on_event(&handle, &shared, event).await;
-                if ended {
-                    break;
+            let mut check = tokio::time::interval(DTLS_CHECK);
+            loop {
+                tokio::select! {
+                    event = events.recv() => {
+                        let Some(event) = event else { break };
+                        let ended = matches!(
+                            event,
+                            PeerConnectionEvent::ConnectionStateChange(
+                                RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed
+                            )
+                        );
+                        on_event(&handle, &shared, event).await;
+                        if ended {
+                            break;
+                        }
+                    }
+                    _ = check.tick() => {
+                        // The peer's close_notify ends DTLS but not (yet) the
+                        // connection state: without this the session would
+                        // linger until consent freshness fails.
+                        let dtls_over = handle
+                            .call(|pc, _| {
+                                pc.transport().and_then(|t| t.dtls()).is_some_and(|d| {
+                                    matches!(d.state(), DtlsState::Closed | DtlsState::Failed)
+                                })
+                            })
+                            .await
+                            .unwrap_or(true);
+                        if dtls_over {
+                            lock(&shared).state = Some(RTCPeerConnectionState::Closed);
+                            break;
+                        }
+                    }
                 }
             }
             // Failed, closed, or the task stopped: the session goes.
@@ -416,5 +442,41 @@ impl SessionBackend for PeerBackend {
                 CallError::Refused(e) => SessionError::BadSelector(e.to_string()),
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates_go_into_every_accepted_section_only() {
+        let answer = "v=0\r\ns=-\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n\
+                      m=video 0 UDP/TLS/RTP/SAVPF 108\r\na=mid:1\r\n\
+                      m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:2\r\n";
+        let out = with_candidates(
+            answer,
+            &["candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host".to_string()],
+        );
+        let candidate =
+            "a=candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host\r\na=end-of-candidates\r\n";
+        assert_eq!(
+            out,
+            format!(
+                "v=0\r\ns=-\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n{candidate}\
+                 m=video 0 UDP/TLS/RTP/SAVPF 108\r\na=mid:1\r\n\
+                 m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:2\r\n{candidate}"
+            )
+        );
+    }
+
+    #[test]
+    fn states_read_as_the_js_enum() {
+        assert_eq!(state_name(None), "new");
+        assert_eq!(state_name(Some(RTCPeerConnectionState::Failed)), "failed");
+        assert_eq!(
+            state_name(Some(RTCPeerConnectionState::Disconnected)),
+            "disconnected"
+        );
     }
 }
