@@ -27,10 +27,10 @@ pub(crate) struct CongestionControl {
 }
 
 impl CongestionControl {
-    fn new(now: Instant, ext_id: u8, sender_ssrc: u32) -> Self {
+    fn new(now: Instant, ext_id: u8, sender_ssrc: u32, config: BweConfig) -> Self {
         Self {
             ext_id,
-            bwe: SendSideBwe::new(now, BweConfig::default()),
+            bwe: SendSideBwe::new(now, config),
             twcc: TwccReceiver::new(
                 now,
                 TwccReceiverConfig {
@@ -46,14 +46,25 @@ impl BundleTransport {
     /// The negotiated transport-cc extension id (`None`: not negotiated, or an id the
     /// one-byte form cannot carry). The estimator starts with the first id and keeps its
     /// state across renegotiations.
-    pub fn set_transport_cc(&mut self, now: Instant, ext_id: Option<u16>, sender_ssrc: u32) {
+    pub fn set_transport_cc(
+        &mut self,
+        now: Instant,
+        ext_id: Option<u16>,
+        sender_ssrc: u32,
+        config: BweConfig,
+    ) {
         let id = ext_id
             .and_then(|id| u8::try_from(id).ok())
             .filter(|id| (1..=14).contains(id));
         match (id, self.cc.as_mut()) {
             (Some(id), Some(cc)) => cc.ext_id = id,
             (Some(id), None) => {
-                self.cc = Some(Box::new(CongestionControl::new(now, id, sender_ssrc)))
+                self.cc = Some(Box::new(CongestionControl::new(
+                    now,
+                    id,
+                    sender_ssrc,
+                    config,
+                )))
             }
             (None, _) => self.cc = None,
         }

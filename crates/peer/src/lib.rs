@@ -48,4 +48,5 @@ pub use connection::{
 pub use events::{BundleCounters, BundleEvent, DataChannelApiError, ReceivedRtp, Transmit};
 pub use feedback::{Feedback, MAX_NACK_ITEMS, ReceivedFeedback};
 pub use media::{MediaCounters, MediaSendError};
+pub use rtcscope_bwe::BweConfig;
 pub use transport::BundleTransport;

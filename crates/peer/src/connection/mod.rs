@@ -156,6 +156,8 @@ pub struct RTCPeerConnection {
     /// Decode what the peer sends (`enable_media_receive`).
     pub(crate) receive_media: bool,
     pub(crate) remote_streams: Vec<RemoteStream>,
+    /// Settings of the send-side estimator (used when transport-cc is negotiated).
+    pub(crate) bwe_config: rtcscope_bwe::BweConfig,
     /// m-sections of the last stable state (what a rollback returns to).
     pub(crate) stable_sections: usize,
     /// restartIce() was called: the next offer carries new credentials.
@@ -229,6 +231,7 @@ impl RTCPeerConnection {
             rtp_received: 0,
             receive_media: false,
             remote_streams: Vec::new(),
+            bwe_config: rtcscope_bwe::BweConfig::default(),
             ice_restart_pending: false,
             stable_sections: 0,
             closed: false,

@@ -141,6 +141,7 @@ impl RTCPeerConnection {
         let ice_changed = self.current_remote.is_none() || self.remote_ice_changed(remote);
         // Transport feedback goes from one of our SSRCs (as Chrome's does).
         let feedback_ssrc = self.transceivers.first().map_or(1, |t| t.ssrc);
+        let bwe_config = self.bwe_config;
         let transport = self
             .transport
             .as_mut()
@@ -164,7 +165,7 @@ impl RTCPeerConnection {
                 .map(|(id, _)| *id)
         });
         if transport_cc.is_some() || transport.target_bitrate_bps().is_some() {
-            transport.set_transport_cc(now, transport_cc, feedback_ssrc);
+            transport.set_transport_cc(now, transport_cc, feedback_ssrc, bwe_config);
         }
         let remote_ice = &negotiated.remote_ice;
         if ice_changed {

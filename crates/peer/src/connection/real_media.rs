@@ -43,6 +43,12 @@ impl RTCPeerConnection {
         Ok(())
     }
 
+    /// Settings of the bandwidth estimator (start, min and max rate); takes effect when
+    /// transport-cc is first negotiated.
+    pub fn set_bandwidth_estimator_config(&mut self, config: rtcscope_bwe::BweConfig) {
+        self.bwe_config = config;
+    }
+
     /// Stops the sender's capture (statistics and RTX history stay).
     pub fn pause_real_media(&mut self, sender: RtpSender) -> Result<(), PeerConnectionError> {
         let t = self

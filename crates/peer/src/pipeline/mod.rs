@@ -19,7 +19,7 @@ pub(crate) use stats::fill_media_stats;
 pub(crate) const MAX_REMOTE_STREAMS: usize = 16;
 
 /// What a real-media sender produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RealMediaConfig {
     /// Test pattern size (clamped up to what the drawn counter needs: 324×108).
     pub width: usize,
@@ -28,6 +28,9 @@ pub struct RealMediaConfig {
     /// Video target until the bandwidth estimator says otherwise.
     pub initial_video_bitrate_bps: u32,
     pub audio_bitrate_bps: u32,
+    /// Bits per pixel per frame the encoder needs: a target below
+    /// width × height × fps × this is a bandwidth limitation (media crate default 0.04).
+    pub min_bits_per_pixel: f64,
 }
 
 impl Default for RealMediaConfig {
@@ -39,6 +42,7 @@ impl Default for RealMediaConfig {
             fps: 30,
             initial_video_bitrate_bps: 1_000_000,
             audio_bitrate_bps: 32_000,
+            min_bits_per_pixel: 0.04,
         }
     }
 }

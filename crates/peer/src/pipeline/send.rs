@@ -302,6 +302,7 @@ impl VideoSendPipeline {
                 max_payload_size: MAX_VIDEO_PAYLOAD,
                 // Mid-range: libwebrtc sends a keyframe only on request.
                 keyframe_interval_frames: 3000,
+                min_bits_per_pixel: self.config.min_bits_per_pixel,
                 ..VideoSenderConfig::default()
             };
             match VideoSender::new(config, capture) {
