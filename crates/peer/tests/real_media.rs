@@ -389,8 +389,7 @@ fn bottleneck_of_300_kbits_drives_the_estimate_and_limits_quality() {
         let r = s.net.a.get_stats(at, None).unwrap();
         let pair = r
             .all::<rtcscope_stats::RTCIceCandidatePairStats>()
-            .find(|p| p.available_outgoing_bitrate.is_some())
-            .map(|p| p.available_outgoing_bitrate.unwrap());
+            .find_map(|p| p.available_outgoing_bitrate);
         let v = video_out(&r);
         eprintln!(
             "t={second}s estimate {pair:?} target {:?} sent {:?} reason {:?}",
