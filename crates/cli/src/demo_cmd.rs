@@ -43,16 +43,33 @@ fn json_line(sample: &DemoSample) -> String {
 
 fn text_block(sample: &DemoSample) -> String {
     let mut out = format!("--- t={}s answerer inbound-rtp video ---\n", sample.t);
-    let inbound = sample
-        .report
-        .all::<RTCInboundRtpStreamStats>()
-        .find(|i| i.kind() == MediaKind::Video);
-    let Some(inbound) = inbound else {
+    let objects = sample.report.to_json_object();
+    let inbound = |kind| {
+        sample
+            .report
+            .all::<RTCInboundRtpStreamStats>()
+            .find(|i| i.kind() == kind)
+    };
+    let Some(video) = inbound(MediaKind::Video) else {
         out.push_str("(no video received yet)\n");
         return out;
     };
-    let Some(Value::Object(members)) = sample.report.to_json_object().remove(&inbound.id) else {
-        return out;
+    write_members(&mut out, &objects, &video.id);
+    // The codec it references (mimeType, clockRate, sdpFmtpLine).
+    if let Some(codec) = video.codec_id.as_deref() {
+        out.push_str("--- codec ---\n");
+        write_members(&mut out, &objects, codec);
+    }
+    if let Some(audio) = inbound(MediaKind::Audio) {
+        out.push_str("--- answerer inbound-rtp audio ---\n");
+        write_members(&mut out, &objects, &audio.id);
+    }
+    out
+}
+
+fn write_members(out: &mut String, objects: &serde_json::Map<String, Value>, id: &str) {
+    let Some(Value::Object(members)) = objects.get(id) else {
+        return;
     };
     for (name, value) in members {
         match value {
@@ -60,7 +77,6 @@ fn text_block(sample: &DemoSample) -> String {
             other => out.push_str(&format!("{name}: {other}\n")),
         }
     }
-    out
 }
 
 pub fn run_cmd(args: &Args) -> ExitCode {
@@ -74,6 +90,8 @@ pub fn run_cmd(args: &Args) -> ExitCode {
             delay,
             jitter,
             seed: args.seed,
+            // Real media: the H.264 test pattern and Opus speech-like audio.
+            ..DemoOptions::default()
         },
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("rtcscope demo: {e}");

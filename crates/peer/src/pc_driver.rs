@@ -229,6 +229,11 @@ impl PeerConnectionHandle {
         }
     }
 
+    /// Decode the peer's media (see [`RTCPeerConnection::enable_media_receive`]).
+    pub async fn enable_media_receive(&self) -> Result<(), DriverGone> {
+        self.call(|pc, _| pc.enable_media_receive()).await
+    }
+
     pub async fn close(&self) -> Result<(), DriverGone> {
         self.call(|pc, now| pc.close(now)).await
     }
@@ -246,6 +251,17 @@ impl AsyncRtpSender {
         let sender = self.sender;
         self.pc
             .try_call(move |pc, now| pc.sender_stats(now, sender))
+            .await
+    }
+
+    /// Backs the sender with real media (see [`crate::pipeline`]).
+    pub async fn start_real_media(
+        &self,
+        config: crate::pipeline::RealMediaConfig,
+    ) -> Result<(), CallError> {
+        let sender = self.sender;
+        self.pc
+            .try_call(move |pc, _| pc.start_real_media(sender, config))
             .await
     }
 

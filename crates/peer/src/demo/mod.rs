@@ -1,7 +1,8 @@
 //! `rtcscope demo`: two peer connections in one process over real UDP
 //! sockets on 127.0.0.1, an impaired relay between them (per direction:
 //! loss, one-way delay, jitter), offer/answer and trickle ICE exchanged
-//! in-process. The offerer sends synthetic video and audio and a data
+//! in-process. The offerer sends real media (the H.264 test pattern and
+//! Opus speech-like audio; synthetic payloads with `synthetic`) and a data
 //! channel message every 200 ms; every second both peers' getStats()
 //! reports go to the caller.
 
@@ -23,6 +24,7 @@ use crate::connection::{
     MediaStreamTrack, PeerConnectionEvent, RTCConfiguration, RTCIceCandidateInit, RTCPeerConnection,
 };
 use crate::pc_driver::{CallError, PeerConnectionHandle, spawn};
+use crate::pipeline::RealMediaConfig;
 
 /// Command-line options of the demo.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +37,10 @@ pub struct DemoOptions {
     /// Extra uniform per-packet delay in [0, jitter] per direction.
     pub jitter: Duration,
     pub seed: u64,
+    /// Synthetic payloads instead of real media (no codecs: light on CPU).
+    pub synthetic: bool,
+    /// What the offerer's real media sends (test pattern size, rates).
+    pub media: RealMediaConfig,
 }
 
 impl Default for DemoOptions {
@@ -45,6 +51,8 @@ impl Default for DemoOptions {
             delay: Duration::ZERO,
             jitter: Duration::ZERO,
             seed: 1,
+            synthetic: false,
+            media: RealMediaConfig::default(),
         }
     }
 }
@@ -208,8 +216,17 @@ pub async fn run(
             kind: MediaKind::Audio,
         })
         .await?;
-    video.start_synthetic_media().await?;
-    audio.start_synthetic_media().await?;
+    if options.synthetic {
+        video.start_synthetic_media().await?;
+        audio.start_synthetic_media().await?;
+    } else {
+        video.start_real_media(options.media).await?;
+        audio.start_real_media(options.media).await?;
+        answerer
+            .enable_media_receive()
+            .await
+            .map_err(CallError::from)?;
+    }
     let chat = offerer
         .create_data_channel(DataChannelInit::new("chat"))
         .await?;
