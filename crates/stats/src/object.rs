@@ -73,13 +73,14 @@ pub fn references_in(obj: &Map<String, Value>) -> Vec<(String, String)> {
                 out.push((k.clone(), s.clone()));
             }
         } else if k.ends_with("Ids")
-            && let Value::Array(a) = v {
-                out.extend(
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(|s| (k.clone(), s.to_string())),
-                );
-            }
+            && let Value::Array(a) = v
+        {
+            out.extend(
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|s| (k.clone(), s.to_string())),
+            );
+        }
     }
     out
 }

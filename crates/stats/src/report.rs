@@ -138,13 +138,14 @@ impl RTCStatsReport {
             })?;
             let stats = RTCStats::from_json_map(map)?;
             if let Some(k) = key
-                && k != stats.id() {
-                    return Err(ImportError {
-                        id: Some(stats.id().to_string()),
-                        member: None,
-                        message: format!("filed under key {k:?} but its id differs"),
-                    });
-                }
+                && k != stats.id()
+            {
+                return Err(ImportError {
+                    id: Some(stats.id().to_string()),
+                    member: None,
+                    message: format!("filed under key {k:?} but its id differs"),
+                });
+            }
             if report.has(stats.id()) {
                 return Err(ImportError {
                     id: Some(stats.id().to_string()),

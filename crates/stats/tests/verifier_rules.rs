@@ -93,52 +93,101 @@ fn unknown_type() {
 
 #[test]
 fn null_value() {
-    let v = breaks_only(with(base(), "OT01A1", "nackCount", Value::Null), Rule::NullValue);
+    let v = breaks_only(
+        with(base(), "OT01A1", "nackCount", Value::Null),
+        Rule::NullValue,
+    );
     assert_eq!(v.violations[0].member.as_deref(), Some("nackCount"));
 }
 
 #[test]
 fn wrong_value_type() {
-    breaks_only(with(base(), "COT01_111", "payloadType", json!("111")), Rule::WrongValueType);
-    breaks_only(with(base(), "OT01A1", "packetsSent", json!(1.5)), Rule::WrongValueType);
-    breaks_only(with(base(), "COT01_111", "clockRate", json!(4294967296u64)), Rule::WrongValueType);
-    breaks_only(with(base(), "CPa_b", "state", json!("done")), Rule::WrongValueType);
-    breaks_only(with(base(), "CPa_b", "nominated", json!(1)), Rule::WrongValueType);
+    breaks_only(
+        with(base(), "COT01_111", "payloadType", json!("111")),
+        Rule::WrongValueType,
+    );
+    breaks_only(
+        with(base(), "OT01A1", "packetsSent", json!(1.5)),
+        Rule::WrongValueType,
+    );
+    breaks_only(
+        with(base(), "COT01_111", "clockRate", json!(4294967296u64)),
+        Rule::WrongValueType,
+    );
+    breaks_only(
+        with(base(), "CPa_b", "state", json!("done")),
+        Rule::WrongValueType,
+    );
+    breaks_only(
+        with(base(), "CPa_b", "nominated", json!(1)),
+        Rule::WrongValueType,
+    );
 }
 
 #[test]
 fn negative_unsigned() {
-    breaks_only(with(base(), "OT01A1", "bytesSent", json!(-1)), Rule::NegativeUnsigned);
+    breaks_only(
+        with(base(), "OT01A1", "bytesSent", json!(-1)),
+        Rule::NegativeUnsigned,
+    );
     // packetsLost is signed: negative is fine.
-    assert!(verify_value(&with(base(), "RIA1", "packetsLost", json!(-2))).violations.is_empty());
+    assert!(
+        verify_value(&with(base(), "RIA1", "packetsLost", json!(-2)))
+            .violations
+            .is_empty()
+    );
 }
 
 #[test]
 fn member_of_the_other_kind() {
-    let v = breaks_only(with(base(), "OT01A1", "framesEncoded", json!(10)), Rule::OtherKindMember);
+    let v = breaks_only(
+        with(base(), "OT01A1", "framesEncoded", json!(10)),
+        Rule::OtherKindMember,
+    );
     assert_eq!(v.violations[0].member.as_deref(), Some("framesEncoded"));
-    breaks_only(with(base(), "SA1", "width", json!(640)), Rule::OtherKindMember);
+    breaks_only(
+        with(base(), "SA1", "width", json!(640)),
+        Rule::OtherKindMember,
+    );
 }
 
 #[test]
 fn missing_required() {
-    breaks_only(without(base(), "SA1", "trackIdentifier"), Rule::MissingRequired);
-    breaks_only(without(base(), "CPa_b", "localCandidateId"), Rule::MissingRequired);
+    breaks_only(
+        without(base(), "SA1", "trackIdentifier"),
+        Rule::MissingRequired,
+    );
+    breaks_only(
+        without(base(), "CPa_b", "localCandidateId"),
+        Rule::MissingRequired,
+    );
 }
 
 #[test]
 fn dangling_reference() {
-    let v = breaks_only(with(base(), "OT01A1", "transportId", json!("T99")), Rule::DanglingReference);
+    let v = breaks_only(
+        with(base(), "OT01A1", "transportId", json!("T99")),
+        Rule::DanglingReference,
+    );
     assert_eq!(v.violations[0].object_id.as_deref(), Some("OT01A1"));
     assert_eq!(v.violations[0].member.as_deref(), Some("transportId"));
     // A *Id member the model does not know must resolve as well.
-    breaks_only(with(base(), "OT01A1", "rtcpTransportStatsId", json!("T02")), Rule::DanglingReference);
+    breaks_only(
+        with(base(), "OT01A1", "rtcpTransportStatsId", json!("T02")),
+        Rule::DanglingReference,
+    );
 }
 
 #[test]
 fn wrong_reference_type() {
-    breaks_only(with(base(), "OT01A1", "codecId", json!("T01")), Rule::WrongReferenceType);
-    breaks_only(with(base(), "T01", "selectedCandidatePairId", json!("Ia")), Rule::WrongReferenceType);
+    breaks_only(
+        with(base(), "OT01A1", "codecId", json!("T01")),
+        Rule::WrongReferenceType,
+    );
+    breaks_only(
+        with(base(), "T01", "selectedCandidatePairId", json!("Ia")),
+        Rule::WrongReferenceType,
+    );
 }
 
 #[test]
@@ -151,22 +200,40 @@ fn pair_mismatch() {
     // Same SSRC on both sides.
     breaks_only(with(base(), "RIA1", "ssrc", json!(2)), Rule::PairMismatch);
     // A video codec on an audio stream.
-    breaks_only(with(base(), "COT01_111", "mimeType", json!("video/opus")), Rule::PairMismatch);
+    breaks_only(
+        with(base(), "COT01_111", "mimeType", json!("video/opus")),
+        Rule::PairMismatch,
+    );
 }
 
 #[test]
 fn implausible_seconds() {
     // 80 ms written as 80 "seconds".
-    breaks_only(with(base(), "RIA1", "roundTripTime", json!(80)), Rule::ImplausibleSeconds);
-    breaks_only(with(base(), "RIA1", "totalRoundTripTime", json!(400)), Rule::ImplausibleSeconds);
-    breaks_only(with(base(), "RIA1", "jitter", json!(-0.1)), Rule::ImplausibleSeconds);
+    breaks_only(
+        with(base(), "RIA1", "roundTripTime", json!(80)),
+        Rule::ImplausibleSeconds,
+    );
+    breaks_only(
+        with(base(), "RIA1", "totalRoundTripTime", json!(400)),
+        Rule::ImplausibleSeconds,
+    );
+    breaks_only(
+        with(base(), "RIA1", "jitter", json!(-0.1)),
+        Rule::ImplausibleSeconds,
+    );
 }
 
 #[test]
 fn implausible_timestamp() {
-    let v = breaks_only(with(base(), "P", "timestamp", json!(T0 / 1000.0)), Rule::ImplausibleTimestamp);
+    let v = breaks_only(
+        with(base(), "P", "timestamp", json!(T0 / 1000.0)),
+        Rule::ImplausibleTimestamp,
+    );
     assert!(v.violations[0].message.contains("seconds"));
-    let v = breaks_only(with(base(), "P", "timestamp", json!(T0 * 1000.0)), Rule::ImplausibleTimestamp);
+    let v = breaks_only(
+        with(base(), "P", "timestamp", json!(T0 * 1000.0)),
+        Rule::ImplausibleTimestamp,
+    );
     assert!(v.violations[0].message.contains("microseconds"));
 }
 
@@ -209,12 +276,20 @@ fn successive_reports_that_are_fine() {
 
 #[test]
 fn counter_decreased() {
-    sequence_breaks_only(base(), with(later(base(), 1000.0), "OT01A1", "packetsSent", json!(299)), Rule::CounterDecreased);
+    sequence_breaks_only(
+        base(),
+        with(later(base(), 1000.0), "OT01A1", "packetsSent", json!(299)),
+        Rule::CounterDecreased,
+    );
 }
 
 #[test]
 fn timestamp_went_back() {
-    sequence_breaks_only(base(), with(base(), "P", "timestamp", json!(T0 - 1.0)), Rule::TimestampWentBack);
+    sequence_breaks_only(
+        base(),
+        with(base(), "P", "timestamp", json!(T0 - 1.0)),
+        Rule::TimestampWentBack,
+    );
 }
 
 #[test]
@@ -237,7 +312,11 @@ fn deleted_id_returned() {
     assert!(s.push(&r2).violations.is_empty(), "deletion itself is fine");
     let v = s.push(&later(base(), 2000.0));
     assert!(rules(&v).contains(&Rule::DeletedIdReturned));
-    assert!(v.violations.iter().all(|x| x.rule == Rule::DeletedIdReturned));
+    assert!(
+        v.violations
+            .iter()
+            .all(|x| x.rule == Rule::DeletedIdReturned)
+    );
     // Codecs are the exception: one used again comes back with the same id.
     let mut s = SequenceVerifier::new();
     let mut no_codec = later(base(), 1000.0);

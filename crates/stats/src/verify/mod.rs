@@ -200,15 +200,16 @@ pub fn collect_objects<'a>(report: &'a Value, out: &mut Vec<Violation>) -> Repor
             return;
         };
         if let Some(k) = key
-            && k != id {
-                out.push(violation(
-                    Severity::Error,
-                    Rule::Structure,
-                    Some(id),
-                    Some("id"),
-                    format!("filed under key {k:?}"),
-                ));
-            }
+            && k != id
+        {
+            out.push(violation(
+                Severity::Error,
+                Rule::Structure,
+                Some(id),
+                Some("id"),
+                format!("filed under key {k:?}"),
+            ));
+        }
         if index.contains_key(id) {
             out.push(violation(
                 Severity::Error,

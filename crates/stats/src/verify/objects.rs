@@ -170,16 +170,24 @@ fn applicable(ty: RTCStatsType, member: &str, obj: &Map<String, Value>) -> bool 
         (RTCStatsType::Codec, "sdpFmtpLine") => false,
         // The STUN/TURN server that produced a server-reflexive or relay candidate.
         (RTCStatsType::LocalCandidate | RTCStatsType::RemoteCandidate, "url") => {
-            ty == RTCStatsType::LocalCandidate && matches!(s("candidateType"), Some("srflx" | "relay"))
+            ty == RTCStatsType::LocalCandidate
+                && matches!(s("candidateType"), Some("srflx" | "relay"))
         }
         // Present exactly when the paired object exists: checked by the pair rule.
         (_, "remoteId" | "localId") => false,
         // Only once a round trip was measured (needs an LSR echo).
-        (RTCStatsType::RemoteInboundRtp, "roundTripTime") => obj.get("roundTripTimeMeasurements").and_then(Value::as_u64).is_some_and(|n| n > 0),
+        (RTCStatsType::RemoteInboundRtp, "roundTripTime") => obj
+            .get("roundTripTimeMeasurements")
+            .and_then(Value::as_u64)
+            .is_some_and(|n| n > 0),
         // Only while a candidate pair is selected.
-        (RTCStatsType::Transport, "selectedCandidatePairId") => s("iceState").is_none_or(|st| matches!(st, "connected" | "completed")),
+        (RTCStatsType::Transport, "selectedCandidatePairId") => {
+            s("iceState").is_none_or(|st| matches!(st, "connected" | "completed"))
+        }
         // Only once DTLS has exchanged certificates.
-        (RTCStatsType::Transport, "localCertificateId" | "remoteCertificateId") => s("dtlsState").is_none_or(|st| st == "connected"),
+        (RTCStatsType::Transport, "localCertificateId" | "remoteCertificateId") => {
+            s("dtlsState").is_none_or(|st| st == "connected")
+        }
         _ => true,
     }
 }
@@ -214,15 +222,16 @@ fn check_member(
 ) {
     let err = |rule, msg: String| violation(Severity::Error, rule, Some(id), Some(m.name), msg);
     if let (Some(k), Some(obj_kind)) = (m.kind, kind)
-        && k.as_str() != obj_kind {
-            out.push(err(
-                Rule::OtherKindMember,
-                format!(
-                    "exists only for kind \"{}\", this object is \"{obj_kind}\"",
-                    k.as_str()
-                ),
-            ));
-        }
+        && k.as_str() != obj_kind
+    {
+        out.push(err(
+            Rule::OtherKindMember,
+            format!(
+                "exists only for kind \"{}\", this object is \"{obj_kind}\"",
+                k.as_str()
+            ),
+        ));
+    }
     match m.idl_kind {
         IdlKind::Unsigned(max) => match value.as_f64() {
             Some(f) if f < 0.0 => out.push(err(
@@ -502,16 +511,16 @@ fn check_pairs(
             .get(codec_id)
             .and_then(|c| c.get("mimeType"))
             .and_then(Value::as_str)
-        {
-            let media = mime.split('/').next().unwrap_or("");
-            if !media.eq_ignore_ascii_case(kind) {
-                out.push(violation(
-                    Severity::Error,
-                    Rule::PairMismatch,
-                    Some(id),
-                    Some("codecId"),
-                    format!("a {kind} stream uses codec {mime}"),
-                ));
-            }
+    {
+        let media = mime.split('/').next().unwrap_or("");
+        if !media.eq_ignore_ascii_case(kind) {
+            out.push(violation(
+                Severity::Error,
+                Rule::PairMismatch,
+                Some(id),
+                Some("codecId"),
+                format!("a {kind} stream uses codec {mime}"),
+            ));
         }
+    }
 }

@@ -89,30 +89,31 @@ fn compare(
 ) {
     for key in IDENTITY {
         if let (Some(a), Some(b)) = (prev.get(*key), cur.get(*key))
-            && a != b {
-                out.push(violation(
-                    Severity::Error,
-                    Rule::IdReused,
-                    Some(id),
-                    Some(key),
-                    format!("was {a}, now {b}: the id names another object"),
-                ));
-                return;
-            }
+            && a != b
+        {
+            out.push(violation(
+                Severity::Error,
+                Rule::IdReused,
+                Some(id),
+                Some(key),
+                format!("was {a}, now {b}: the id names another object"),
+            ));
+            return;
+        }
     }
     if let (Some(a), Some(b)) = (
         prev.get("timestamp").and_then(Value::as_f64),
         cur.get("timestamp").and_then(Value::as_f64),
-    )
-        && b < a {
-            out.push(violation(
-                Severity::Error,
-                Rule::TimestampWentBack,
-                Some(id),
-                Some("timestamp"),
-                format!("{a} then {b}"),
-            ));
-        }
+    ) && b < a
+    {
+        out.push(violation(
+            Severity::Error,
+            Rule::TimestampWentBack,
+            Some(id),
+            Some("timestamp"),
+            format!("{a} then {b}"),
+        ));
+    }
     let Some(info) = cur
         .get("type")
         .and_then(Value::as_str)
@@ -129,15 +130,15 @@ fn compare(
         if let (Some(a), Some(b)) = (
             prev.get(m.name).and_then(Value::as_f64),
             cur.get(m.name).and_then(Value::as_f64),
-        )
-            && b < a {
-                out.push(violation(
-                    Severity::Error,
-                    Rule::CounterDecreased,
-                    Some(id),
-                    Some(m.name),
-                    format!("{a} then {b}"),
-                ));
-            }
+        ) && b < a
+        {
+            out.push(violation(
+                Severity::Error,
+                Rule::CounterDecreased,
+                Some(id),
+                Some(m.name),
+                format!("{a} then {b}"),
+            ));
+        }
     }
 }
