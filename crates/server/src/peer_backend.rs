@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rtcscope_dtls::DtlsState;
 use rtcscope_peer::pc_driver::{CallError, PeerConnectionHandle, spawn};
+use rtcscope_peer::pipeline::RealMediaConfig;
 use rtcscope_peer::{
     MediaStreamTrack, PeerConnectionError, PeerConnectionEvent, RTCConfiguration,
     RTCPeerConnection, RTCPeerConnectionState, RTCSessionDescription, RtpReceiver, RtpSender,
@@ -43,6 +44,10 @@ pub struct PeerBackendConfig {
     pub udp_ip: IpAddr,
     /// Live sessions beyond which publish/play answer `TooManyConnections`.
     pub max_connections: usize,
+    /// `Some`: WHEP sends the H.264 test pattern and Opus audio, WHIP decodes
+    /// what it receives (frames/audio members in its stats). `None`: synthetic
+    /// payloads out and packet-level accounting in (cheap, for tests).
+    pub real_media: Option<RealMediaConfig>,
 }
 
 /// The [`SessionBackend`] over real peer connections.
@@ -241,6 +246,13 @@ impl PeerBackend {
                 senders.push(sender);
             }
         }
+        let real_media = self.inner.config.real_media.clone();
+        if real_media.is_some() {
+            handle
+                .call(|pc, _| pc.enable_media_receive())
+                .await
+                .map_err(|e| SessionError::Internal(e.to_string()))?;
+        }
         handle
             .set_remote_description(RTCSessionDescription {
                 sdp_type: SdpType::Offer,
@@ -270,10 +282,18 @@ impl PeerBackend {
         }
         if direction == Direction::Whep {
             for sender in &senders {
-                sender
-                    .start_synthetic_media()
-                    .await
-                    .map_err(|e| SessionError::Internal(e.to_string()))?;
+                let started = match real_media.clone() {
+                    Some(config) => {
+                        let sender = sender.sender;
+                        handle
+                            .call(move |pc, _| pc.start_real_media(sender, config))
+                            .await
+                            .map_err(CallError::from)
+                            .and_then(|r| r.map_err(CallError::Refused))
+                    }
+                    None => sender.start_synthetic_media().await,
+                };
+                started.map_err(|e| SessionError::Internal(e.to_string()))?;
             }
         }
         let session = Session {

@@ -27,6 +27,7 @@ fn backend(max_connections: usize) -> PeerBackend {
     PeerBackend::new(PeerBackendConfig {
         udp_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
         max_connections,
+        real_media: None,
     })
 }
 
