@@ -101,6 +101,12 @@ enum Command {
         /// The IP our media (UDP) sockets bind to; it is our only ICE candidate.
         #[arg(long, default_value = "127.0.0.1")]
         udp_addr: std::net::IpAddr,
+        /// Size of the H.264 test pattern WHEP sends, WIDTHxHEIGHT.
+        #[arg(long, default_value = "640x480", value_parser = serve_cmd::parse_size)]
+        video_size: (usize, usize),
+        /// Frame rate of the test pattern.
+        #[arg(long, default_value_t = 30)]
+        fps: u32,
     },
 }
 
@@ -157,10 +163,14 @@ fn main() -> ExitCode {
             listen,
             max_connections,
             udp_addr,
+            video_size,
+            fps,
         } => serve_cmd::run(&serve_cmd::Args {
             listen,
             max_connections,
             udp_ip: udp_addr,
+            video_size,
+            fps,
         }),
     }
 }

@@ -1,6 +1,7 @@
 //! `rtcscope serve`: the WHIP/WHEP server with the stats API, Prometheus
 //! metrics and the live pages (`rtcscope-server` over real peer connections).
 
+use rtcscope_peer::pipeline::RealMediaConfig;
 use rtcscope_server::{PeerBackend, PeerBackendConfig, ServeOptions};
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
@@ -10,6 +11,23 @@ pub struct Args {
     pub listen: SocketAddr,
     pub max_connections: usize,
     pub udp_ip: IpAddr,
+    pub video_size: (usize, usize),
+    pub fps: u32,
+}
+
+/// `WIDTHxHEIGHT`, each 16..=1920 (even, as H.264 4:2:0 wants).
+pub fn parse_size(text: &str) -> Result<(usize, usize), String> {
+    let (w, h) = text
+        .split_once('x')
+        .ok_or_else(|| format!("{text:?}: expected WIDTHxHEIGHT"))?;
+    let parse = |v: &str| -> Result<usize, String> {
+        let n: usize = v.parse().map_err(|_| format!("{v:?} is not a number"))?;
+        if !(16..=1920).contains(&n) || n % 2 != 0 {
+            return Err(format!("{n}: sizes are even, 16 to 1920"));
+        }
+        Ok(n)
+    };
+    Ok((parse(w)?, parse(h)?))
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -37,6 +55,12 @@ async fn serve(args: &Args) -> std::io::Result<()> {
     let backend = Arc::new(PeerBackend::new(PeerBackendConfig {
         udp_ip: args.udp_ip,
         max_connections: args.max_connections,
+        real_media: Some(RealMediaConfig {
+            width: args.video_size.0,
+            height: args.video_size.1,
+            fps: args.fps.clamp(1, 60),
+            ..RealMediaConfig::default()
+        }),
     }));
     let options = ServeOptions {
         max_connections: args.max_connections,
@@ -52,4 +76,18 @@ async fn serve(args: &Args) -> std::io::Result<()> {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_parse_and_odd_or_huge_ones_are_refused() {
+        assert_eq!(parse_size("640x480"), Ok((640, 480)));
+        assert_eq!(parse_size("320x240"), Ok((320, 240)));
+        for bad in ["640", "641x480", "640x0", "4000x480", "axb", "640x480x2"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 }
