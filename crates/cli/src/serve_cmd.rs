@@ -22,7 +22,7 @@ pub fn parse_size(text: &str) -> Result<(usize, usize), String> {
         .ok_or_else(|| format!("{text:?}: expected WIDTHxHEIGHT"))?;
     let parse = |v: &str| -> Result<usize, String> {
         let n: usize = v.parse().map_err(|_| format!("{v:?} is not a number"))?;
-        if !(16..=1920).contains(&n) || n % 2 != 0 {
+        if !(16..=1920).contains(&n) || !n.is_multiple_of(2) {
             return Err(format!("{n}: sizes are even, 16 to 1920"));
         }
         Ok(n)

@@ -246,7 +246,7 @@ impl PeerBackend {
                 senders.push(sender);
             }
         }
-        let real_media = self.inner.config.real_media.clone();
+        let real_media = self.inner.config.real_media;
         if real_media.is_some() {
             handle
                 .call(|pc, _| pc.enable_media_receive())
@@ -282,7 +282,7 @@ impl PeerBackend {
         }
         if direction == Direction::Whep {
             for sender in &senders {
-                let started = match real_media.clone() {
+                let started = match real_media {
                     Some(config) => {
                         let sender = sender.sender;
                         handle
