@@ -31,7 +31,9 @@ pub fn parse_size(text: &str) -> Result<(usize, usize), String> {
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    // Every peer connection is one task (encoding and decoding included):
+    // worker threads let connections and the HTTP side run side by side.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
