@@ -28,6 +28,8 @@ mod feedback;
 mod late_config;
 mod media;
 #[cfg(feature = "tokio-driver")]
+mod media_worker;
+#[cfg(feature = "tokio-driver")]
 pub mod pc_driver;
 pub mod pipeline;
 mod queues;
@@ -41,9 +43,10 @@ pub use config::{
     RemoteStreamConfig, RtcpConfig,
 };
 pub use connection::{
-    DataChannelId, MediaStreamTrack, PeerConnectionError, PeerConnectionEvent, RTCBundlePolicy,
-    RTCConfiguration, RTCIceCandidateInit, RTCIceServer, RTCPeerConnection, RTCPeerConnectionState,
-    RTCSessionDescription, RTCSignalingState, RtpReceiver, RtpSender, StatsSelector, TransceiverId,
+    DataChannelId, MediaStreamTrack, OffloadedPacket, PeerConnectionError, PeerConnectionEvent,
+    RTCBundlePolicy, RTCConfiguration, RTCIceCandidateInit, RTCIceServer, RTCPeerConnection,
+    RTCPeerConnectionState, RTCSessionDescription, RTCSignalingState, RtpReceiver, RtpSender,
+    StatsSelector, TransceiverId,
 };
 pub use events::{BundleCounters, BundleEvent, DataChannelApiError, ReceivedRtp, Transmit};
 pub use feedback::{Feedback, MAX_NACK_ITEMS, ReceivedFeedback};

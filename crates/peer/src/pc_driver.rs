@@ -85,7 +85,14 @@ pub fn spawn(
     let local = socket.local_addr()?;
     let (calls, call_rx) = mpsc::channel(CALL_QUEUE);
     let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
-    let task = tokio::spawn(run(socket, local, pc, call_rx, event_tx));
+    let (media_tx, media_rx) = mpsc::channel(crate::media_worker::OUTPUT_QUEUE);
+    let mut pc = pc;
+    // Video codecs run on their own threads: encoding and decoding never hold up the
+    // datagrams of this task.
+    pc.set_offload_factory(Box::new(crate::media_worker::ThreadOffload {
+        outputs: media_tx,
+    }));
+    let task = tokio::spawn(run(socket, local, pc, call_rx, event_tx, media_rx));
     Ok((PeerConnectionHandle { calls, local }, events, task))
 }
 
@@ -95,6 +102,7 @@ async fn run(
     mut pc: RTCPeerConnection,
     mut calls: mpsc::Receiver<Call>,
     events: mpsc::Sender<PeerConnectionEvent>,
+    mut media: mpsc::Receiver<crate::media_worker::MediaOutput>,
 ) {
     let mut buf = vec![0u8; RECEIVE_BUFFER];
     loop {
@@ -121,6 +129,7 @@ async fn run(
                     pc.handle_receive(Instant::now(), from, local, data);
                 }
             }
+            Some(output) = media.recv() => apply_media_output(&mut pc, output),
             call = calls.recv() => match call {
                 Some(call) => call(&mut pc, Instant::now()),
                 None => break,
@@ -128,6 +137,40 @@ async fn run(
             () = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)) => {
                 pc.handle_timeout(Instant::now());
             }
+        }
+    }
+}
+
+/// A codec thread's packet or feedback request goes out.
+fn apply_media_output(pc: &mut RTCPeerConnection, output: crate::media_worker::MediaOutput) {
+    use crate::media_worker::MediaOutput;
+    let now = Instant::now();
+    match output {
+        MediaOutput::Rtp {
+            ssrc,
+            rtx,
+            encoder_sequence,
+            timestamp,
+            marker,
+            payload,
+        } => {
+            let packet = crate::OffloadedPacket {
+                encoder_sequence,
+                timestamp,
+                marker,
+                payload: &payload,
+            };
+            if rtx {
+                pc.send_offloaded_rtx(now, ssrc, packet);
+            } else {
+                pc.send_offloaded_rtp(now, ssrc, packet);
+            }
+        }
+        MediaOutput::Nack { remote_ssrc, lost } => {
+            pc.send_offloaded_feedback(now, remote_ssrc, crate::Feedback::Nack(&lost));
+        }
+        MediaOutput::Pli { remote_ssrc } => {
+            pc.send_offloaded_feedback(now, remote_ssrc, crate::Feedback::Pli);
         }
     }
 }

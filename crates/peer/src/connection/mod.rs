@@ -66,6 +66,7 @@ use crate::pipeline::{RemoteStream, SendPipeline};
 use crate::synthetic::SyntheticSource;
 use crate::transport::BundleTransport;
 
+pub use real_media::OffloadedPacket;
 pub use types::*;
 
 /// Events waiting in `poll_event`; beyond, the oldest are dropped (counted).
@@ -158,6 +159,8 @@ pub struct RTCPeerConnection {
     pub(crate) remote_streams: Vec<RemoteStream>,
     /// Settings of the send-side estimator (used when transport-cc is negotiated).
     pub(crate) bwe_config: rtcscope_bwe::BweConfig,
+    /// Where video pipelines run when not inline (installed by a driver).
+    pub(crate) offload: Option<Box<dyn crate::pipeline::offload::OffloadFactory>>,
     /// m-sections of the last stable state (what a rollback returns to).
     pub(crate) stable_sections: usize,
     /// restartIce() was called: the next offer carries new credentials.
@@ -232,6 +235,7 @@ impl RTCPeerConnection {
             receive_media: false,
             remote_streams: Vec::new(),
             bwe_config: rtcscope_bwe::BweConfig::default(),
+            offload: None,
             ice_restart_pending: false,
             stable_sections: 0,
             closed: false,

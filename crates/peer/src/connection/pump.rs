@@ -63,6 +63,7 @@ impl RTCPeerConnection {
                         super::real_media::route_rtp(
                             &mut self.remote_streams,
                             &self.transceivers,
+                            self.offload.as_mut(),
                             now,
                             &rtp,
                         );

@@ -8,7 +8,9 @@ use rtcscope_stats::{MediaKind, RTCStats, RTCStatsReport};
 
 use super::{PeerConnectionError, RTCPeerConnection, RtpReceiver, RtpSender};
 use crate::events::ReceivedRtp;
+use crate::feedback::Feedback;
 use crate::feedback::ReceivedFeedback;
+use crate::pipeline::offload::OffloadFactory;
 use crate::pipeline::{
     DecodedFrameCheck, MAX_REMOTE_STREAMS, RealMediaConfig, RemoteStream, SendPipeline,
     SendPipelineCounters, fill_media_stats,
@@ -35,9 +37,14 @@ impl RTCPeerConnection {
         }
         if t.pipeline.is_none() {
             t.source = None;
-            t.pipeline = Some(match t.kind {
-                MediaKind::Video => SendPipeline::video(config),
-                MediaKind::Audio => SendPipeline::audio(config),
+            let offloaded = match (t.kind, self.offload.as_mut()) {
+                (MediaKind::Video, Some(factory)) => factory.video_sender(t.ssrc, config),
+                _ => None,
+            };
+            t.pipeline = Some(match (t.kind, offloaded) {
+                (_, Some(handle)) => SendPipeline::offloaded(handle),
+                (MediaKind::Video, None) => SendPipeline::video(config),
+                (MediaKind::Audio, None) => SendPipeline::audio(config),
             });
         }
         Ok(())
@@ -47,6 +54,63 @@ impl RTCPeerConnection {
     /// transport-cc is first negotiated.
     pub fn set_bandwidth_estimator_config(&mut self, config: rtcscope_bwe::BweConfig) {
         self.bwe_config = config;
+    }
+
+    /// Runs video encoders and decoders created from now on through `factory` (e.g. on
+    /// their own threads) instead of inline.
+    pub fn set_offload_factory(&mut self, factory: Box<dyn OffloadFactory>) {
+        self.offload = Some(factory);
+    }
+
+    /// An offloaded video sender's packet (`encoder_sequence`: its own numbering) goes out
+    /// on local stream `ssrc`.
+    pub fn send_offloaded_rtp(&mut self, now: Instant, ssrc: u32, packet: OffloadedPacket<'_>) {
+        let (Some(transport), Some(o)) = (
+            self.transport.as_mut(),
+            offloaded(&mut self.transceivers, ssrc),
+        ) else {
+            return;
+        };
+        match transport.send_rtp(now, ssrc, packet.payload, packet.timestamp, packet.marker) {
+            Ok(seq) => o.seq_offset = seq.wrapping_sub(packet.encoder_sequence),
+            Err(_) => o.counters.send_failures += 1,
+        }
+    }
+
+    /// An offloaded video sender's answer to a NACK: packet `encoder_sequence` again, on
+    /// the RTX stream.
+    pub fn send_offloaded_rtx(&mut self, now: Instant, ssrc: u32, packet: OffloadedPacket<'_>) {
+        let (Some(transport), Some(o)) = (
+            self.transport.as_mut(),
+            offloaded(&mut self.transceivers, ssrc),
+        ) else {
+            return;
+        };
+        let original = packet.encoder_sequence.wrapping_add(o.seq_offset);
+        match transport.send_rtx(
+            now,
+            ssrc,
+            original,
+            packet.payload,
+            packet.timestamp,
+            packet.marker,
+        ) {
+            Ok(_) => o.counters.rtx_sent += 1,
+            Err(_) => o.counters.send_failures += 1,
+        }
+    }
+
+    /// An offloaded video receiver's request about remote stream `remote_ssrc`.
+    pub fn send_offloaded_feedback(
+        &mut self,
+        now: Instant,
+        remote_ssrc: u32,
+        feedback: Feedback<'_>,
+    ) {
+        if let Some(transport) = self.transport.as_mut() {
+            // A refused request is repeated by the receiver's own timers.
+            let _ = transport.send_feedback(now, remote_ssrc, feedback);
+        }
     }
 
     /// Stops the sender's capture (statistics and RTX history stay).
@@ -190,11 +254,31 @@ impl RTCPeerConnection {
     }
 }
 
+/// One packet from an offloaded video sender.
+#[derive(Debug, Clone, Copy)]
+pub struct OffloadedPacket<'a> {
+    pub encoder_sequence: u16,
+    pub timestamp: u32,
+    pub marker: bool,
+    pub payload: &'a [u8],
+}
+
+fn offloaded(
+    transceivers: &mut [super::Transceiver],
+    ssrc: u32,
+) -> Option<&mut crate::pipeline::send_offloaded::OffloadedVideoSend> {
+    transceivers
+        .iter_mut()
+        .filter(|t| t.ssrc == ssrc && !t.stopped)
+        .find_map(|t| t.pipeline.as_mut()?.offloaded_mut())
+}
+
 /// Hands one received RTP packet to its stream's pipeline, creating it for an SSRC the
 /// peer signalled on one of our m-sections (capped).
 pub(crate) fn route_rtp(
     streams: &mut Vec<RemoteStream>,
     transceivers: &[super::Transceiver],
+    offload: Option<&mut Box<dyn OffloadFactory>>,
     now: Instant,
     rtp: &ReceivedRtp<'_>,
 ) {
@@ -212,7 +296,15 @@ pub(crate) fn route_rtp(
     else {
         return;
     };
-    if let Some(mut stream) = RemoteStream::new(rtp.ssrc, kind) {
+    let offloaded = match (kind, offload) {
+        (MediaKind::Video, Some(factory)) => factory.video_receiver(rtp.ssrc),
+        _ => None,
+    };
+    if let Some(handle) = offloaded {
+        let mut stream = RemoteStream::offloaded(rtp.ssrc, handle);
+        stream.on_rtp(now, rtp);
+        streams.push(stream);
+    } else if let Some(mut stream) = RemoteStream::new(rtp.ssrc, kind) {
         stream.on_rtp(now, rtp);
         streams.push(stream);
     }

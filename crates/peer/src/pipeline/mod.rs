@@ -5,14 +5,21 @@
 //! Everything runs on the connection's explicit clock inside
 //! `handle_timeout` / `handle_receive` (deterministic under simulated time).
 
+pub mod offload;
 mod recv;
 mod send;
 mod stats;
 
 pub use recv::DecodedFrameCheck;
 pub(crate) use recv::RemoteStream;
+#[cfg(feature = "tokio-driver")]
+pub(crate) use recv::record_counter;
 pub(crate) use send::SendPipeline;
+pub(crate) mod send_offloaded {
+    pub(crate) use super::send::OffloadedVideoSend;
+}
 pub use send::SendPipelineCounters;
+pub use send::video_sender_config;
 pub(crate) use stats::fill_media_stats;
 
 /// Remote streams one connection decodes at most (the peer's SSRCs create them).

@@ -12,6 +12,7 @@ use rtcscope_media::recv::{
 use rtcscope_media::source::video::read_frame_counter;
 use rtcscope_stats::MediaKind;
 
+use super::offload::{VideoRecvCommand, VideoRecvOffload};
 use crate::events::ReceivedRtp;
 use crate::feedback::Feedback;
 use crate::transport::BundleTransport;
@@ -48,6 +49,8 @@ pub(crate) struct AudioRecvPipeline {
 pub(crate) enum RecvPipeline {
     Video(Box<VideoRecvPipeline>),
     Audio(Box<AudioRecvPipeline>),
+    /// A video receiver running elsewhere ([`super::offload`]).
+    Offloaded(Box<dyn VideoRecvOffload>),
 }
 
 /// One remote stream and its pipeline.
@@ -64,7 +67,7 @@ impl std::fmt::Debug for RemoteStream {
     }
 }
 
-fn record_counter(check: &mut DecodedFrameCheck, counter: Option<u64>) {
+pub(crate) fn record_counter(check: &mut DecodedFrameCheck, counter: Option<u64>) {
     check.frames += 1;
     let Some(c) = counter else {
         return;
@@ -78,6 +81,13 @@ fn record_counter(check: &mut DecodedFrameCheck, counter: Option<u64>) {
 }
 
 impl RemoteStream {
+    pub fn offloaded(ssrc: u32, handle: Box<dyn VideoRecvOffload>) -> Self {
+        Self {
+            ssrc,
+            pipeline: RecvPipeline::Offloaded(handle),
+        }
+    }
+
     pub fn new(ssrc: u32, kind: MediaKind) -> Option<Self> {
         let pipeline = match kind {
             MediaKind::Video => RecvPipeline::Video(Box::new(VideoRecvPipeline {
@@ -121,6 +131,12 @@ impl RemoteStream {
                 // The device starts pulling when the first packet arrives.
                 a.next_tick.get_or_insert(now);
             }
+            RecvPipeline::Offloaded(o) => o.command(VideoRecvCommand::Packet {
+                sequence: rtp.sequence_number,
+                timestamp: rtp.timestamp,
+                marker: rtp.marker,
+                payload: rtp.payload.to_vec(),
+            }),
         }
     }
 
@@ -128,6 +144,7 @@ impl RemoteStream {
         match &self.pipeline {
             RecvPipeline::Video(v) => v.receiver.poll_timeout(),
             RecvPipeline::Audio(a) => a.next_tick,
+            RecvPipeline::Offloaded(_) => None,
         }
     }
 
@@ -173,12 +190,15 @@ impl RemoteStream {
                 }
                 a.next_tick = Some(due);
             }
+            RecvPipeline::Offloaded(_) => {}
         }
     }
 
     pub fn set_rtt(&mut self, rtt: Duration) {
-        if let RecvPipeline::Video(v) = &mut self.pipeline {
-            v.receiver.set_rtt(rtt);
+        match &mut self.pipeline {
+            RecvPipeline::Video(v) => v.receiver.set_rtt(rtt),
+            RecvPipeline::Offloaded(o) => o.command(VideoRecvCommand::SetRoundTripTime(rtt)),
+            RecvPipeline::Audio(_) => {}
         }
     }
 }
@@ -187,6 +207,7 @@ impl RemoteStream {
     pub fn decoded_frame_check(&self) -> Option<DecodedFrameCheck> {
         match &self.pipeline {
             RecvPipeline::Video(v) => Some(v.check),
+            RecvPipeline::Offloaded(o) => o.snapshot().map(|s| s.check),
             RecvPipeline::Audio(_) => None,
         }
     }

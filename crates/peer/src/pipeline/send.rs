@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 use rtcscope_media::I420Frame;
 use rtcscope_media::opus::OpusEncoderConfig;
 use rtcscope_media::send::{
-    AudioSender, AudioSenderConfig, OutgoingPacket, VideoSender, VideoSenderConfig,
+    AudioSender, AudioSenderConfig, OutgoingPacket, VideoSendStats, VideoSender, VideoSenderConfig,
+    VideoSourceStats,
 };
 use rtcscope_media::source::audio::FRAME_SAMPLES;
 use rtcscope_media::source::{SpeechLikeSource, TestPatternSource};
 
 use super::RealMediaConfig;
+use super::offload::{VideoSendCommand, VideoSendOffload};
 use crate::transport::BundleTransport;
 
 /// A source more than this late (a stalled driver) skips ahead instead of bursting.
@@ -59,9 +61,22 @@ pub(crate) struct AudioSendPipeline {
     pub counters: SendPipelineCounters,
 }
 
+/// A video sender running elsewhere ([`super::offload`]).
+pub(crate) struct OffloadedVideoSend {
+    pub handle: Box<dyn VideoSendOffload>,
+    /// transport sequence number − encoder sequence number, as for inline video.
+    pub seq_offset: u16,
+    pub started: bool,
+    pub paused: bool,
+    pub last_target: Option<u32>,
+    pub last_rtt: Option<Duration>,
+    pub counters: SendPipelineCounters,
+}
+
 pub(crate) enum SendPipeline {
     Video(Box<VideoSendPipeline>),
     Audio(Box<AudioSendPipeline>),
+    Offloaded(Box<OffloadedVideoSend>),
 }
 
 impl std::fmt::Debug for SendPipeline {
@@ -76,6 +91,10 @@ impl std::fmt::Debug for SendPipeline {
                 .debug_struct("AudioSendPipeline")
                 .field("next_at", &a.next_at)
                 .field("counters", &a.counters)
+                .finish_non_exhaustive(),
+            SendPipeline::Offloaded(o) => f
+                .debug_struct("OffloadedVideoSend")
+                .field("counters", &o.counters)
                 .finish_non_exhaustive(),
         }
     }
@@ -100,6 +119,18 @@ impl SendPipeline {
         }))
     }
 
+    pub fn offloaded(handle: Box<dyn VideoSendOffload>) -> Self {
+        SendPipeline::Offloaded(Box::new(OffloadedVideoSend {
+            handle,
+            seq_offset: 0,
+            started: false,
+            paused: false,
+            last_target: None,
+            last_rtt: None,
+            counters: SendPipelineCounters::default(),
+        }))
+    }
+
     pub fn audio(config: RealMediaConfig) -> Self {
         SendPipeline::Audio(Box::new(AudioSendPipeline {
             source: SpeechLikeSource::new(),
@@ -116,7 +147,7 @@ impl SendPipeline {
     pub fn audio_bitrate_bps(&self) -> Option<u32> {
         match self {
             SendPipeline::Audio(a) => Some(a.bitrate_bps),
-            SendPipeline::Video(_) => None,
+            SendPipeline::Video(_) | SendPipeline::Offloaded(_) => None,
         }
     }
 
@@ -124,6 +155,7 @@ impl SendPipeline {
         match self {
             SendPipeline::Video(v) => v.next_at,
             SendPipeline::Audio(a) => a.next_at,
+            SendPipeline::Offloaded(_) => None,
         }
     }
 
@@ -131,12 +163,18 @@ impl SendPipeline {
         match self {
             SendPipeline::Video(v) => v.counters,
             SendPipeline::Audio(a) => a.counters,
+            SendPipeline::Offloaded(o) => o.counters,
         }
     }
 
-    pub fn video_sender(&self) -> Option<&VideoSender> {
+    /// The video statistics as of `now` (an offloaded sender's latest snapshot).
+    pub fn video_stats(&self, now: Instant) -> Option<(VideoSendStats, VideoSourceStats)> {
         match self {
-            SendPipeline::Video(v) => v.sender.as_ref(),
+            SendPipeline::Video(v) => v
+                .sender
+                .as_ref()
+                .map(|s| (s.stats(now), s.source_stats(now))),
+            SendPipeline::Offloaded(o) => o.handle.snapshot(),
             SendPipeline::Audio(_) => None,
         }
     }
@@ -144,7 +182,14 @@ impl SendPipeline {
     pub fn audio_sender(&self) -> Option<&AudioSender> {
         match self {
             SendPipeline::Audio(a) => a.sender.as_ref(),
-            SendPipeline::Video(_) => None,
+            SendPipeline::Video(_) | SendPipeline::Offloaded(_) => None,
+        }
+    }
+
+    pub fn offloaded_mut(&mut self) -> Option<&mut OffloadedVideoSend> {
+        match self {
+            SendPipeline::Offloaded(o) => Some(o),
+            _ => None,
         }
     }
 
@@ -156,6 +201,10 @@ impl SendPipeline {
             }
             SendPipeline::Audio(a) if !a.paused => {
                 a.next_at.get_or_insert(now);
+            }
+            SendPipeline::Offloaded(o) if !o.paused && !o.started => {
+                o.started = true;
+                o.handle.command(VideoSendCommand::Start);
             }
             _ => {}
         }
@@ -171,6 +220,12 @@ impl SendPipeline {
             SendPipeline::Audio(a) => {
                 a.paused = true;
                 a.next_at = None;
+            }
+            SendPipeline::Offloaded(o) => {
+                if !o.paused {
+                    o.paused = true;
+                    o.handle.command(VideoSendCommand::Pause);
+                }
             }
         }
     }
@@ -188,14 +243,33 @@ impl SendPipeline {
                     s.set_target_bitrate(bps);
                 }
             }
+            SendPipeline::Offloaded(o) => {
+                if o.last_target != Some(bps) {
+                    o.last_target = Some(bps);
+                    o.handle.command(VideoSendCommand::SetTargetBitrate(bps));
+                }
+            }
         }
     }
 
     pub fn set_round_trip_time(&mut self, rtt: Duration) {
-        if let SendPipeline::Video(v) = self
-            && let Some(s) = v.sender.as_mut()
-        {
-            s.set_round_trip_time(rtt);
+        match self {
+            SendPipeline::Video(v) => {
+                if let Some(s) = v.sender.as_mut() {
+                    s.set_round_trip_time(rtt);
+                }
+            }
+            SendPipeline::Offloaded(o) => {
+                // Only changes of at least 10 ms are worth a message.
+                let changed = o
+                    .last_rtt
+                    .is_none_or(|last| last.abs_diff(rtt) >= Duration::from_millis(10));
+                if changed {
+                    o.last_rtt = Some(rtt);
+                    o.handle.command(VideoSendCommand::SetRoundTripTime(rtt));
+                }
+            }
+            SendPipeline::Audio(_) => {}
         }
     }
 
@@ -204,19 +278,27 @@ impl SendPipeline {
         match self {
             SendPipeline::Video(v) => v.produce(now, ssrc, transport),
             SendPipeline::Audio(a) => a.produce(now, ssrc, transport),
+            // Its packets arrive through `send_offloaded_rtp`.
+            SendPipeline::Offloaded(_) => {}
         }
     }
 
     /// PLI (`full_intra` false) or FIR from the peer.
     pub fn on_keyframe_request(&mut self, full_intra: bool) {
-        if let SendPipeline::Video(v) = self
-            && let Some(s) = v.sender.as_mut()
-        {
-            if full_intra {
-                s.on_fir();
-            } else {
-                s.on_pli();
+        match self {
+            SendPipeline::Video(v) => {
+                if let Some(s) = v.sender.as_mut() {
+                    if full_intra {
+                        s.on_fir();
+                    } else {
+                        s.on_pli();
+                    }
+                }
             }
+            SendPipeline::Offloaded(o) => o
+                .handle
+                .command(VideoSendCommand::KeyframeRequest { full_intra }),
+            SendPipeline::Audio(_) => {}
         }
     }
 
@@ -260,6 +342,12 @@ impl SendPipeline {
                     s.on_nack();
                 }
             }
+            SendPipeline::Offloaded(o) => {
+                let offset = o.seq_offset;
+                o.handle.command(VideoSendCommand::Nack(
+                    lost.iter().map(|s| s.wrapping_sub(offset)).collect(),
+                ));
+            }
         }
     }
 }
@@ -273,6 +361,19 @@ fn skip_ahead(now: Instant, due: &mut Instant, interval: Duration) -> u64 {
     let periods = (behind.as_nanos() / interval.as_nanos()) as u64;
     *due += interval * u32::try_from(periods).unwrap_or(u32::MAX);
     periods
+}
+
+/// The encoder settings of a real-media video sender (inline or offloaded).
+pub fn video_sender_config(config: &RealMediaConfig) -> VideoSenderConfig {
+    VideoSenderConfig {
+        initial_bitrate_bps: config.initial_video_bitrate_bps,
+        frame_rate: config.fps as f32,
+        max_payload_size: MAX_VIDEO_PAYLOAD,
+        // libwebrtc sends a keyframe only on request; this is the periodic fallback.
+        keyframe_interval_frames: 3000,
+        min_bits_per_pixel: config.min_bits_per_pixel,
+        ..VideoSenderConfig::default()
+    }
 }
 
 impl VideoSendPipeline {
@@ -296,16 +397,7 @@ impl VideoSendPipeline {
         transport: &mut BundleTransport,
     ) {
         if self.sender.is_none() {
-            let config = VideoSenderConfig {
-                initial_bitrate_bps: self.config.initial_video_bitrate_bps,
-                frame_rate: self.config.fps as f32,
-                max_payload_size: MAX_VIDEO_PAYLOAD,
-                // Mid-range: libwebrtc sends a keyframe only on request.
-                keyframe_interval_frames: 3000,
-                min_bits_per_pixel: self.config.min_bits_per_pixel,
-                ..VideoSenderConfig::default()
-            };
-            match VideoSender::new(config, capture) {
+            match VideoSender::new(video_sender_config(&self.config), capture) {
                 Ok(s) => self.sender = Some(s),
                 Err(_) => {
                     self.counters.encode_errors += 1;

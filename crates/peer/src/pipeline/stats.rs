@@ -41,15 +41,15 @@ pub(crate) fn fill_media_stats<'a>(
         };
         let source_id = format!("S{id}");
         let media = match pipeline {
-            SendPipeline::Video(_) => {
-                let Some(sender) = pipeline.video_sender() else {
+            SendPipeline::Video(_) | SendPipeline::Offloaded(_) => {
+                let Some((stats, source)) = pipeline.video_stats(now) else {
                     continue;
                 };
                 if let Some(RTCStats::OutboundRtp(o)) = report.get_mut(&id) {
-                    sender.stats(now).fill_outbound(o);
+                    stats.fill_outbound(o);
                     o.media_source_id = Some(source_id.clone());
                 }
-                sender.source_stats(now).media()
+                source.media()
             }
             SendPipeline::Audio(_) => {
                 let Some(sender) = pipeline.audio_sender() else {
@@ -78,6 +78,13 @@ pub(crate) fn fill_media_stats<'a>(
             RecvPipeline::Video(v) => {
                 if let Some(RTCStats::InboundRtp(i)) = report.get_mut(&id) {
                     v.receiver.fill_inbound(now, i);
+                }
+            }
+            RecvPipeline::Offloaded(o) => {
+                if let (Some(snapshot), Some(RTCStats::InboundRtp(i))) =
+                    (o.snapshot(), report.get_mut(&id))
+                {
+                    super::offload::apply_recv_snapshot(&snapshot.inbound, i);
                 }
             }
             RecvPipeline::Audio(a) => {
