@@ -416,3 +416,56 @@ async fn the_connection_cap_refuses_beyond_max_until_one_is_deleted() {
     ids.sort();
     assert_eq!(ids, [second.0, third.0]);
 }
+
+/// The routes over the real backend: 201 + Location + an answer carrying our
+/// candidate; a VP8-only offer is a 400 that names the codecs; the stats of
+/// the live session are an id-keyed object; DELETE then 404.
+#[tokio::test]
+async fn http_routes_over_the_real_backend() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use http_body_util::BodyExt;
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    let app = rtcscope_server::router(Arc::new(backend(4)), Default::default());
+    let send = |request: Request<Body>| {
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .map(|v| v.to_str().unwrap().to_string());
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (status, location, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let post = |path: &str, sdp: String| {
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/sdp")
+            .body(Body::from(sdp))
+            .unwrap()
+    };
+    let (status, location, answer) =
+        send(post("/whip", chrome_offer_keeping(&["111", "108", "109"]))).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(location.as_deref(), Some("/whip/whip1"));
+    assert!(answer.contains(" typ host"), "{answer}");
+    let (status, _, message) = send(post("/whep", chrome_offer_keeping(&["0", "96"]))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(message.contains("H.264"), "{message}");
+    let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+    let (status, _, stats) = send(get("/api/connections/whip1/stats")).await;
+    assert_eq!(status, StatusCode::OK);
+    let stats: Value = serde_json::from_str(&stats).unwrap();
+    let transport = stats["T01"].clone();
+    assert_eq!(transport["type"], "transport", "{stats:#}");
+    let delete = Request::delete("/whip/whip1").body(Body::empty()).unwrap();
+    assert!(send(delete).await.0.is_success());
+    assert_eq!(
+        send(get("/api/connections/whip1/stats")).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
