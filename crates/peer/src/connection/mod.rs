@@ -422,6 +422,8 @@ impl RTCPeerConnection {
             t.source = None;
             t.pipeline = None;
         }
+        // Ends the offloaded codec threads too (their command queues close).
+        self.remote_streams.clear();
         self.signaling = RTCSignalingState::Closed;
         self.connection_state = RTCPeerConnectionState::Closed;
         self.ice_state = IceTransportState::Closed;
