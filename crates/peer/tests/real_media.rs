@@ -383,7 +383,7 @@ fn bottleneck_of_300_kbits_drives_the_estimate_and_limits_quality() {
     let mut s = setup_with(link, media, Some(bwe), false);
     let t0 = s.net.now;
     let mut last = None;
-    for second in 1..=8 {
+    for second in 1..=12 {
         let at = t0 + Duration::from_secs(second);
         s.net.run_until(at);
         let r = s.net.a.get_stats(at, None).unwrap();

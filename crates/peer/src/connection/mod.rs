@@ -161,6 +161,8 @@ pub struct RTCPeerConnection {
     pub(crate) bwe_config: rtcscope_bwe::BweConfig,
     /// Where video pipelines run when not inline (installed by a driver).
     pub(crate) offload: Option<Box<dyn crate::pipeline::offload::OffloadFactory>>,
+    /// Video packets wait here with transport-wide CC (the pacer).
+    pub(crate) paced: Option<crate::pipeline::PacedSender>,
     /// m-sections of the last stable state (what a rollback returns to).
     pub(crate) stable_sections: usize,
     /// restartIce() was called: the next offer carries new credentials.
@@ -236,6 +238,7 @@ impl RTCPeerConnection {
             remote_streams: Vec::new(),
             bwe_config: rtcscope_bwe::BweConfig::default(),
             offload: None,
+            paced: None,
             ice_restart_pending: false,
             stable_sections: 0,
             closed: false,
@@ -344,6 +347,11 @@ impl RTCPeerConnection {
                 self.remote_streams
                     .iter()
                     .filter_map(RemoteStream::poll_timeout),
+            )
+            .chain(
+                self.paced
+                    .as_ref()
+                    .and_then(crate::pipeline::PacedSender::poll_timeout),
             )
             .chain(transport)
             .min()

@@ -12,8 +12,8 @@ use crate::feedback::Feedback;
 use crate::feedback::ReceivedFeedback;
 use crate::pipeline::offload::OffloadFactory;
 use crate::pipeline::{
-    DecodedFrameCheck, MAX_REMOTE_STREAMS, RealMediaConfig, RemoteStream, SendPipeline,
-    SendPipelineCounters, fill_media_stats,
+    DecodedFrameCheck, MAX_REMOTE_STREAMS, PacedSender, RealMediaConfig, RemoteStream,
+    SendPipeline, SendPipelineCounters, fill_media_stats,
 };
 
 /// Video target floor when the estimate is below what audio takes.
@@ -71,6 +71,18 @@ impl RTCPeerConnection {
         ) else {
             return;
         };
+        if let Some(paced) = self.paced.as_mut() {
+            // Released by the pacer's timer (`handle_timeout`).
+            paced.enqueue(
+                now,
+                ssrc,
+                packet.encoder_sequence,
+                packet.timestamp,
+                packet.marker,
+                packet.payload,
+            );
+            return;
+        }
         match transport.send_rtp(now, ssrc, packet.payload, packet.timestamp, packet.marker) {
             Ok(seq) => o.seq_offset = seq.wrapping_sub(packet.encoder_sequence),
             Err(_) => o.counters.send_failures += 1,
@@ -173,6 +185,12 @@ impl RTCPeerConnection {
                     None => (audio, video + 1),
                 }
             });
+        // The pacer exists once the estimator does (transport-cc negotiated).
+        if let Some(target) = target {
+            self.paced
+                .get_or_insert_with(|| PacedSender::new(target))
+                .set_target_bitrate(target);
+        }
         let video_bps = target.map(|target| {
             let share = target.saturating_sub(audio_bps) / video_count.max(1);
             u32::try_from(share.max(MIN_VIDEO_BITRATE_BPS)).unwrap_or(u32::MAX)
@@ -190,8 +208,20 @@ impl RTCPeerConnection {
             }
             pipeline.start(now);
             if pipeline.next_due().is_some_and(|due| due <= now) {
-                pipeline.produce(now, t.ssrc, transport);
+                pipeline.produce(now, t.ssrc, transport, self.paced.as_mut());
             }
+        }
+        if let Some(paced) = self.paced.as_mut() {
+            let transceivers = &mut self.transceivers;
+            paced.release(now, transport, |released| {
+                if let Some(p) = transceivers
+                    .iter_mut()
+                    .filter(|t| t.ssrc == released.ssrc)
+                    .find_map(|t| t.pipeline.as_mut())
+                {
+                    p.on_released(released.encoder_sequence, released.sequence);
+                }
+            });
         }
         for stream in &mut self.remote_streams {
             if let Some(rtt) = rtt {
@@ -240,6 +270,21 @@ impl RTCPeerConnection {
             senders,
             &self.remote_streams,
         );
+        // totalPacketSendDelay: what the pacer held each paced stream's packets.
+        if let Some(paced) = self.paced.as_ref() {
+            for t in self.transceivers.iter().filter(|t| t.pipeline.is_some()) {
+                let Some(delay) = paced.total_send_delay(t.ssrc) else {
+                    continue;
+                };
+                let id = report.values().find_map(|s| match s {
+                    RTCStats::OutboundRtp(o) if o.ssrc == t.ssrc => Some(o.id.clone()),
+                    _ => None,
+                });
+                if let Some(RTCStats::OutboundRtp(o)) = id.and_then(|id| report.get_mut(&id)) {
+                    o.total_packet_send_delay = Some(delay);
+                }
+            }
+        }
         // availableOutgoingBitrate on the selected pair, from the estimator.
         let Some(target) = self.transport.as_ref().and_then(|t| t.target_bitrate_bps()) else {
             return;

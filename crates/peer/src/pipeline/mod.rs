@@ -6,10 +6,12 @@
 //! `handle_timeout` / `handle_receive` (deterministic under simulated time).
 
 pub mod offload;
+mod paced;
 mod recv;
 mod send;
 mod stats;
 
+pub(crate) use paced::PacedSender;
 pub use recv::DecodedFrameCheck;
 pub(crate) use recv::RemoteStream;
 #[cfg(feature = "tokio-driver")]

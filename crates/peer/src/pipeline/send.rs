@@ -16,6 +16,7 @@ use rtcscope_media::source::{SpeechLikeSource, TestPatternSource};
 
 use super::RealMediaConfig;
 use super::offload::{VideoSendCommand, VideoSendOffload};
+use super::paced::PacedSender;
 use crate::transport::BundleTransport;
 
 /// A source more than this late (a stalled driver) skips ahead instead of bursting.
@@ -186,6 +187,20 @@ impl SendPipeline {
         }
     }
 
+    /// A packet numbered `encoder_sequence` by the encoder left as transport sequence
+    /// `sequence` (`None`: refused).
+    pub fn on_released(&mut self, encoder_sequence: u16, sequence: Option<u16>) {
+        let (offset, counters) = match self {
+            SendPipeline::Video(v) => (&mut v.seq_offset, &mut v.counters),
+            SendPipeline::Offloaded(o) => (&mut o.seq_offset, &mut o.counters),
+            SendPipeline::Audio(_) => return,
+        };
+        match sequence {
+            Some(seq) => *offset = seq.wrapping_sub(encoder_sequence),
+            None => counters.send_failures += 1,
+        }
+    }
+
     pub fn offloaded_mut(&mut self) -> Option<&mut OffloadedVideoSend> {
         match self {
             SendPipeline::Offloaded(o) => Some(o),
@@ -273,10 +288,17 @@ impl SendPipeline {
         }
     }
 
-    /// Encodes and sends every frame due at `now` on local stream `ssrc`.
-    pub fn produce(&mut self, now: Instant, ssrc: u32, transport: &mut BundleTransport) {
+    /// Encodes and sends every frame due at `now` on local stream `ssrc` (video through
+    /// `paced` when there is one).
+    pub fn produce(
+        &mut self,
+        now: Instant,
+        ssrc: u32,
+        transport: &mut BundleTransport,
+        paced: Option<&mut PacedSender>,
+    ) {
         match self {
-            SendPipeline::Video(v) => v.produce(now, ssrc, transport),
+            SendPipeline::Video(v) => v.produce(now, ssrc, transport, paced),
             SendPipeline::Audio(a) => a.produce(now, ssrc, transport),
             // Its packets arrive through `send_offloaded_rtp`.
             SendPipeline::Offloaded(_) => {}
@@ -377,13 +399,19 @@ pub fn video_sender_config(config: &RealMediaConfig) -> VideoSenderConfig {
 }
 
 impl VideoSendPipeline {
-    fn produce(&mut self, now: Instant, ssrc: u32, transport: &mut BundleTransport) {
+    fn produce(
+        &mut self,
+        now: Instant,
+        ssrc: u32,
+        transport: &mut BundleTransport,
+        mut paced: Option<&mut PacedSender>,
+    ) {
         let Some(mut due) = self.next_at else {
             return;
         };
         skip_ahead(now, &mut due, self.interval);
         while due <= now {
-            self.send_one(due, now, ssrc, transport);
+            self.send_one(due, now, ssrc, transport, paced.as_deref_mut());
             due += self.interval;
         }
         self.next_at = Some(due);
@@ -395,6 +423,7 @@ impl VideoSendPipeline {
         now: Instant,
         ssrc: u32,
         transport: &mut BundleTransport,
+        mut paced: Option<&mut PacedSender>,
     ) {
         if self.sender.is_none() {
             match VideoSender::new(video_sender_config(&self.config), capture) {
@@ -410,11 +439,20 @@ impl VideoSendPipeline {
         };
         self.source.next_frame_into(&mut self.frame);
         let (offset, counters) = (&mut self.seq_offset, &mut self.counters);
-        let result = sender.send_frame(capture, &self.frame, |p| {
-            match transport.send_rtp(now, ssrc, p.payload, p.timestamp, p.marker) {
+        let result = sender.send_frame(capture, &self.frame, |p| match paced.as_deref_mut() {
+            // The offset is learnt when the pacer releases the packet.
+            Some(paced) => paced.enqueue(
+                now,
+                ssrc,
+                p.sequence_number,
+                p.timestamp,
+                p.marker,
+                p.payload,
+            ),
+            None => match transport.send_rtp(now, ssrc, p.payload, p.timestamp, p.marker) {
                 Ok(seq) => *offset = seq.wrapping_sub(p.sequence_number),
                 Err(_) => counters.send_failures += 1,
-            }
+            },
         });
         if result.is_err() {
             self.counters.encode_errors += 1;
