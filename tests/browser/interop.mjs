@@ -126,6 +126,11 @@ try {
   await dash.screenshot({ path: SCREENSHOT, fullPage: true });
   await dash.close();
 
+  // While live: how fast Chrome's bandwidth estimate lets it send (our TWCC/REMB feedback).
+  const live = await pub.evaluate(async () => [...(await window.pc.getStats()).values()]);
+  const liveVideo = live.find((s) => s.type === 'outbound-rtp' && s.kind === 'video');
+  const livePair = live.find((s) => s.type === 'candidate-pair' && s.nominated);
+  console.log(`     (Chrome video while live: targetBitrate ${liveVideo?.targetBitrate}, ${liveVideo?.frameWidth}x${liveVideo?.frameHeight} at ${liveVideo?.framesPerSecond} fps, qualityLimitationReason ${liveVideo?.qualityLimitationReason}; availableOutgoingBitrate ${livePair?.availableOutgoingBitrate})`);
   // Stop the media so both sides count a frozen total, let the last packets and
   // reports arrive, then sample both.
   await pub.evaluate(async () => {
@@ -218,6 +223,9 @@ try {
     return { location };
   });
   check(/^\/whep\/\S+$/.test(whep.location), `WHEP Location ${whep.location}`);
+  // Concealment is judged in steady state: from 1 s after connecting to the end.
+  await sleep(1000);
+  const chromeStart = await play.evaluate(async () => [...(await window.pc.getStats()).values()]);
   await sleep(SECONDS * 1000);
   // Sampled together: we keep sending, so the two counts are some ms apart.
   const [chromeWhep, oursWhep] = await Promise.all([
@@ -236,9 +244,11 @@ try {
           && inbound.frameWidth === out.frameWidth && inbound.frameHeight === out.frameHeight,
         `WHEP video: Chrome decodes our H.264: framesDecoded ${inbound.framesDecoded} of our framesSent ${out.framesSent}, ${inbound.frameWidth}x${inbound.frameHeight} (ours ${out.frameWidth}x${out.frameHeight}, --video-size ${VIDEO_SIZE}), keyFramesDecoded ${inbound.keyFramesDecoded}, framesDropped ${inbound.framesDropped}`);
     } else {
-      const concealed = inbound.concealedSamples / inbound.totalSamplesReceived;
-      check(inbound.totalSamplesReceived > 0 && concealed < 0.05,
-        `WHEP audio: Chrome decodes our Opus: totalSamplesReceived ${inbound.totalSamplesReceived}, concealedSamples ${inbound.concealedSamples} (${(100 * concealed).toFixed(2)} %), totalAudioEnergy ${inbound.totalAudioEnergy}`);
+      const start = chromeStart.find((s) => s.type === 'inbound-rtp' && s.ssrc === out.ssrc) ?? {};
+      const samples = inbound.totalSamplesReceived - (start.totalSamplesReceived ?? 0);
+      const concealed = (inbound.concealedSamples - (start.concealedSamples ?? 0)) / samples;
+      check(samples > 0 && concealed < 0.05,
+        `WHEP audio: Chrome decodes our Opus: totalSamplesReceived ${inbound.totalSamplesReceived}, concealedSamples ${inbound.concealedSamples}; in the last ${SECONDS} s ${samples} samples, ${(100 * concealed).toFixed(2)} % concealed; totalAudioEnergy ${inbound.totalAudioEnergy}`);
     }
     const ri = values(oursWhep).find((s) => s.type === 'remote-inbound-rtp' && s.ssrc === out.ssrc);
     check(ri && typeof ri.roundTripTime === 'number',
