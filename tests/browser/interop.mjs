@@ -122,8 +122,6 @@ try {
   const boxValue = (name) => Number((new RegExp(`^${name}: (\\S+)$`, 'm').exec(box) ?? [])[1]);
   check(/^type: inbound-rtp$/m.test(box) && /^kind: video$/m.test(box) && boxValue('packetsReceived') > 0 && boxValue('bytesReceived') > 0,
     `dashboard stats box shows inbound-rtp video: packetsReceived ${boxValue('packetsReceived')}, bytesReceived ${boxValue('bytesReceived')}, jitter ${boxValue('jitter')}`);
-  await sleep(4000); // a few graph points
-  await dash.screenshot({ path: SCREENSHOT, fullPage: true });
   await dash.close();
 
   // While live: how fast Chrome's bandwidth estimate lets it send (our TWCC/REMB feedback).
@@ -255,7 +253,42 @@ try {
       `WHEP ${out.kind}: our remote-inbound-rtp (from Chrome's RRs) roundTripTime ${ri?.roundTripTime} s`);
   }
   check(values(oursWhep).filter((s) => s.type === 'outbound-rtp').length === 2, 'WHEP: we send audio and video');
+  const delWhep = await fetch(`${base}${whep.location}`, { method: 'DELETE' });
+  check(delWhep.status === 200 || delWhep.status === 204, `DELETE ${whep.location}: ${delWhep.status}`);
   await play.close();
+
+  // ---- The user's flow: the server's own pages, /publish and / in two tabs, /play ----
+  const camera = await browser.newPage();
+  camera.on('console', (m) => console.error('[/publish]', m.text()));
+  await camera.goto(`${base}/publish?autostart`);
+  const board = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  await board.goto(`${base}/`);
+  // The box of the (only) WHIP connection, whatever else is live.
+  const whipBox = () => [...document.querySelectorAll('section.connection')]
+    .find((s) => s.querySelector('h2')?.textContent.startsWith('WHIP'))?.querySelector('.stats-box')?.textContent ?? '';
+  await board.waitForFunction(`/^framesDecoded: [1-9]/m.test((${whipBox})())`, null, { timeout: 15000 })
+    .catch(() => {});
+  await sleep(4000); // a few graph points
+  const shown = { box: await board.evaluate(whipBox) };
+  const shownValue = (name) => Number((new RegExp(`^${name}: (\\S+)$`, 'm').exec(shown.box) ?? [])[1]);
+  check(/^type: inbound-rtp$/m.test(shown.box) && shownValue('framesDecoded') > 0 && shownValue('frameWidth') > 0,
+    `/ shows the connection /publish made: inbound-rtp video framesDecoded ${shownValue('framesDecoded')}, ${shownValue('frameWidth')}x${shownValue('frameHeight')}, packetsReceived ${shownValue('packetsReceived')}`);
+  await board.screenshot({ path: SCREENSHOT, fullPage: true });
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const framesMetric = /^rtcscope_frames_decoded_total\{connection="(whip\d+)",[^}]*kind="video"[^}]*\} (\d+)$/m.exec(metrics);
+  check(framesMetric && Number(framesMetric[2]) > 0 && /^# TYPE rtcscope_packets_received_total counter$/m.test(metrics),
+    `/metrics: rtcscope_frames_decoded_total of ${framesMetric?.[1]} = ${framesMetric?.[2]}`);
+  const player = await browser.newPage();
+  player.on('console', (m) => console.error('[/play]', m.text()));
+  await player.goto(`${base}/play?autostart`);
+  await player.waitForFunction(() => (document.getElementById('player')?.currentTime ?? 0) > 2, null, { timeout: 15000 })
+    .catch(() => {});
+  const playing = await player.evaluate(() => {
+    const v = document.getElementById('player');
+    return { width: v.videoWidth, height: v.videoHeight, time: v.currentTime };
+  });
+  check(playing.width > 0 && playing.time > 2, `/play shows our test pattern: ${playing.width}x${playing.height}, currentTime ${playing.time.toFixed(1)} s`);
+  await Promise.all([camera.close(), board.close(), player.close()]);
 } catch (e) {
   check(false, `exception: ${e.stack ?? e}`);
 } finally {
