@@ -237,6 +237,13 @@ impl SendWorker {
                     (sender.stats(now), sender.source_stats(now)),
                 );
                 due += interval;
+                if now > due {
+                    // Encoding took longer than a frame interval (a slow machine or a
+                    // debug build): skip the frames already due instead of running the
+                    // core flat out, as an overloaded capture pipeline drops frames. The
+                    // network task and the other codec threads keep their share.
+                    due = now + interval;
+                }
             }
             next_due = Some(due);
         }

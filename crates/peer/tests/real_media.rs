@@ -405,6 +405,11 @@ fn bottleneck_of_300_kbits_drives_the_estimate_and_limits_quality() {
         .find_map(|p| p.available_outgoing_bitrate)
         .unwrap();
     assert!((210_000.0..=390_000.0).contains(&estimate), "{estimate}");
+    // The pacer held video packets (a keyframe at 2.5 × the target takes time).
+    let delay = outbound(&r, MediaKind::Video)
+        .total_packet_send_delay
+        .unwrap();
+    assert!(delay > 0.0, "{delay}");
     assert_eq!(
         video_out(&r).quality_limitation_reason,
         Some(rtcscope_stats::RTCQualityLimitationReason::Bandwidth)

@@ -323,10 +323,9 @@ impl RTCPeerConnection {
             t.handle_receive(now, from, to, bytes);
         }
         self.pump(now);
-        if self.receive_media {
-            // NACKs for the hole this packet revealed go out at once.
-            self.run_pipelines(now);
-        }
+        // NACKs for the hole this packet revealed go out at once, and the encoders
+        // start as soon as the datagram that completes DTLS arrives (not at the next timer).
+        self.run_pipelines(now);
     }
 
     /// The next time [`Self::handle_timeout`] must run.
