@@ -57,11 +57,20 @@ impl MediaEngine {
                 lost,
             }
             .write(out),
+            Feedback::Fir { sequence_number } => rtcscope_rtp::rtcp::FirBuilder {
+                sender_ssrc,
+                entries: &[rtcscope_rtp::rtcp::FirEntry {
+                    ssrc: media_ssrc,
+                    seq_nr: sequence_number,
+                }],
+            }
+            .write(out),
         }
         .map_err(MediaSendError::Build)?;
         match feedback {
             Feedback::Pli => stream.note_pli_sent(),
             Feedback::Nack(_) => stream.note_nack_sent(),
+            Feedback::Fir { .. } => stream.note_fir_sent(),
         }
         Ok(len)
     }
@@ -106,4 +115,6 @@ pub enum Feedback<'a> {
     Pli,
     /// Generic NACK (RFC 4585 §6.2.1) of these sequence numbers.
     Nack(&'a [u16]),
+    /// Full Intra Request (RFC 5104 §4.3.1) with its command sequence number.
+    Fir { sequence_number: u8 },
 }

@@ -49,6 +49,10 @@ pub(crate) enum MediaOutput {
     Pli {
         remote_ssrc: u32,
     },
+    Fir {
+        remote_ssrc: u32,
+        sequence_number: u8,
+    },
 }
 
 /// Spawns codec threads for the connection whose task reads `outputs`.
@@ -305,8 +309,12 @@ impl RecvWorker {
                         remote_ssrc: self.ssrc,
                         lost: lost.to_vec(),
                     },
-                    VideoFeedback::Pli | VideoFeedback::Fir { .. } => MediaOutput::Pli {
+                    VideoFeedback::Pli => MediaOutput::Pli {
                         remote_ssrc: self.ssrc,
+                    },
+                    VideoFeedback::Fir { sequence_number } => MediaOutput::Fir {
+                        remote_ssrc: self.ssrc,
+                        sequence_number,
                     },
                 };
                 if self.outputs.blocking_send(output).is_err() {

@@ -172,6 +172,12 @@ fn apply_media_output(pc: &mut RTCPeerConnection, output: crate::media_worker::M
         MediaOutput::Pli { remote_ssrc } => {
             pc.send_offloaded_feedback(now, remote_ssrc, crate::Feedback::Pli);
         }
+        MediaOutput::Fir {
+            remote_ssrc,
+            sequence_number,
+        } => {
+            pc.send_offloaded_feedback(now, remote_ssrc, crate::Feedback::Fir { sequence_number });
+        }
     }
 }
 

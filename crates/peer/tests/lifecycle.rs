@@ -30,6 +30,9 @@ fn pli_and_nack_are_sent_and_counted_on_both_sides() {
     sim.b
         .send_feedback(now, A_VIDEO, Feedback::Nack(&[3, 4, 9]))
         .unwrap();
+    sim.b
+        .send_feedback(now, A_VIDEO, Feedback::Fir { sequence_number: 7 })
+        .unwrap();
     assert_eq!(
         sim.b.send_feedback(now, 0xDEAD, Feedback::Pli),
         Err(MediaSendError::UnknownSsrc(0xDEAD))
@@ -48,6 +51,10 @@ fn pli_and_nack_are_sent_and_counted_on_both_sides() {
             ReceivedFeedback::Nack {
                 ssrc: A_VIDEO,
                 lost: vec![3, 4, 9]
+            },
+            ReceivedFeedback::KeyframeRequest {
+                ssrc: A_VIDEO,
+                full_intra: true,
             }
         ]
     );
@@ -65,10 +72,12 @@ fn pli_and_nack_are_sent_and_counted_on_both_sides() {
         panic!("video")
     };
     assert_eq!(v.pli_count, Some(2));
+    assert_eq!(v.fir_count, Some(1));
     let InboundRtpMedia::Video(v) = &inb.media else {
         panic!("video")
     };
     assert_eq!(v.pli_count, Some(2));
+    assert_eq!(v.fir_count, Some(1));
 }
 
 #[test]

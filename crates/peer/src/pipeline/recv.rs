@@ -164,10 +164,9 @@ impl RemoteStream {
                         VideoFeedback::Nack(lost) => {
                             transport.send_feedback(now, ssrc, Feedback::Nack(lost))
                         }
-                        // The transport builds PLI only: a FIR goes as a PLI (same effect
-                        // on the encoder).
-                        VideoFeedback::Pli | VideoFeedback::Fir { .. } => {
-                            transport.send_feedback(now, ssrc, Feedback::Pli)
+                        VideoFeedback::Pli => transport.send_feedback(now, ssrc, Feedback::Pli),
+                        VideoFeedback::Fir { sequence_number } => {
+                            transport.send_feedback(now, ssrc, Feedback::Fir { sequence_number })
                         }
                     };
                     if sent.is_err() {
