@@ -283,6 +283,10 @@ fn lossless_link_decodes_every_encoded_frame_in_order() {
         unreachable!()
     };
     assert!(rb.has(audio.playout_id.as_deref().unwrap()));
+    // Stopping the receiving transceiver drops its decoder with it.
+    let now = s.net.now;
+    s.net.b.stop_transceiver(now, s.video.0).unwrap();
+    assert_eq!(s.net.b.decoded_frame_check(RtpReceiver(s.video.0)), None);
 }
 
 fn audio_in(r: &RTCStatsReport) -> rtcscope_stats::InboundRtpAudio {

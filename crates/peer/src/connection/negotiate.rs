@@ -193,6 +193,9 @@ impl RTCPeerConnection {
             self.transceivers[index].stopped = true;
             self.transceivers[index].source = None;
             self.transceivers[index].pipeline = None;
+            // Its receivers (and any decoder thread) go with the m-section.
+            let remote = &self.transceivers[index].remote_ssrcs;
+            self.remote_streams.retain(|s| !remote.contains(&s.ssrc));
         }
         for index in newly_configured {
             self.transceivers[index].configured = true;

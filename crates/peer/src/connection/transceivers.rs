@@ -119,6 +119,9 @@ impl RTCPeerConnection {
         t.direction = Direction::Inactive;
         t.source = None;
         t.pipeline = None;
+        // Its receivers (and any decoder thread) go with it.
+        let remote = &t.remote_ssrcs;
+        self.remote_streams.retain(|s| !remote.contains(&s.ssrc));
         if let (true, Some(mid), Some(transport)) =
             (t.configured, t.mid.clone(), self.transport.as_mut())
         {
