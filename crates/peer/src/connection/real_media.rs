@@ -185,8 +185,9 @@ impl RTCPeerConnection {
                     None => (audio, video + 1),
                 }
             });
-        // The pacer exists once the estimator does (transport-cc negotiated).
-        if let Some(target) = target {
+        // The pacer exists once the estimator does (transport-cc negotiated) and there
+        // is video to pace.
+        if let Some(target) = target.filter(|_| video_count > 0) {
             self.paced
                 .get_or_insert_with(|| PacedSender::new(target))
                 .set_target_bitrate(target);
