@@ -20,6 +20,7 @@ pub struct Args {
     pub jitter_ms: f64,
     pub seed: u64,
     pub json: bool,
+    pub synthetic: bool,
 }
 
 fn millis(ms: f64, what: &str) -> Result<Duration, String> {
@@ -74,7 +75,11 @@ fn write_members(out: &mut String, objects: &serde_json::Map<String, Value>, id:
     for (name, value) in members {
         match value {
             Value::String(s) => out.push_str(&format!("{name}: {s}\n")),
-            other => out.push_str(&format!("{name}: {other}\n")),
+            // Numbers as JavaScript prints them (0, not 0.0), as the MDN example shows.
+            other => out.push_str(&format!(
+                "{name}: {}\n",
+                rtcscope_stats::json::to_js_json(other)
+            )),
         }
     }
 }
@@ -90,7 +95,8 @@ pub fn run_cmd(args: &Args) -> ExitCode {
             delay,
             jitter,
             seed: args.seed,
-            // Real media: the H.264 test pattern and Opus speech-like audio.
+            // Real media unless asked: the H.264 test pattern and Opus speech-like audio.
+            synthetic: args.synthetic,
             ..DemoOptions::default()
         },
         (Err(e), _) | (_, Err(e)) => {

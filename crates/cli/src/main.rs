@@ -65,7 +65,7 @@ enum Command {
     },
     /// Two peer connections in this process over real UDP on 127.0.0.1, with
     /// loss/delay/jitter applied per direction in between. The offerer sends
-    /// (synthetic) video, audio and a data channel; both call getStats() every
+    /// H.264 video (a test pattern), Opus audio and a data channel; both call getStats() every
     /// second. Text: the answerer's inbound-rtp video stats (the MDN example);
     /// JSON: one {"side","t","report"} line per peer per second.
     Demo {
@@ -86,6 +86,10 @@ enum Command {
         seed: u64,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Send synthetic RTP payloads instead of encoded H.264 and Opus
+        /// (no codec work: the network statistics alone).
+        #[arg(long)]
+        synthetic: bool,
     },
     /// WHIP/WHEP server: browsers publish (POST /whip) and play (POST /whep);
     /// every connection's getStats() at /api/connections/{id}/stats, Prometheus
@@ -151,6 +155,7 @@ fn main() -> ExitCode {
             jitter,
             seed,
             format,
+            synthetic,
         } => demo_cmd::run_cmd(&demo_cmd::Args {
             seconds,
             loss,
@@ -158,6 +163,7 @@ fn main() -> ExitCode {
             jitter_ms: jitter,
             seed,
             json: format == Format::Json,
+            synthetic,
         }),
         Command::Serve {
             listen,

@@ -243,8 +243,20 @@ fn missing_mandatory_is_a_warning_unless_strict() {
     assert_eq!(rules(&v), BTreeSet::from([Rule::MissingMandatory]));
     assert!(v.passes(false));
     assert!(!v.passes(true));
-    // Not applicable is not missing: url on a host candidate, channels on video codecs.
+    // Not applicable is not missing: url on a host candidate, channels on video codecs,
+    // a video source's framesPerSecond during its first second (absent by definition).
     assert!(verify_value(&base()).violations.is_empty());
+    let mut r = base();
+    r["SV2"] = json!({"id": "SV2", "timestamp": T0, "type": "media-source", "kind": "video", "trackIdentifier": "t2",
+                      "width": 640, "height": 480, "frames": 12});
+    assert!(
+        verify_value(&r).violations.is_empty(),
+        "{:#?}",
+        verify_value(&r).violations
+    );
+    // ...but a missing width is reported.
+    let v = verify_value(&without(r, "SV2", "width"));
+    assert_eq!(rules(&v), BTreeSet::from([Rule::MissingMandatory]));
 }
 
 fn later(mut r: Value, ms: f64) -> Value {

@@ -175,6 +175,9 @@ fn applicable(ty: RTCStatsType, member: &str, obj: &Map<String, Value>) -> bool 
         }
         // Present exactly when the paired object exists: checked by the pair rule.
         (_, "remoteId" | "localId") => false,
+        // Absent by definition during the source's first second, which one report
+        // cannot tell from later ones.
+        (RTCStatsType::MediaSource, "framesPerSecond") => false,
         // Only once a round trip was measured (needs an LSR echo).
         (RTCStatsType::RemoteInboundRtp, "roundTripTime") => obj
             .get("roundTripTimeMeasurements")
