@@ -31,6 +31,8 @@ struct Run {
     lost: Vec<u16>,
     /// Packets the receiver played or concealed: from the first delivered to the last.
     played: u16,
+    /// Per sent packet: does it carry LBRR (in-band FEC) data for the one before it?
+    carries_fec: Vec<bool>,
 }
 
 /// Sends `frames` 20 ms frames (frame i at i × 20 ms) over a link with 20 ms delay,
@@ -63,6 +65,7 @@ fn run(frames: u16, loss: f64, fec: bool, seed: u64) -> Run {
     };
     let mut link: Link<Packet> = Link::new(config, seed).unwrap();
     let mut lost = Vec::new();
+    let mut carries_fec = Vec::new();
     let mut samples = [0.0f32; FRAME_SAMPLES];
     let mut sent = 0u16;
     let mut played = 0u16;
@@ -73,6 +76,7 @@ fn run(frames: u16, loss: f64, fec: bool, seed: u64) -> Run {
         if ms.is_multiple_of(20) && sent < frames {
             source.next_frame(&mut samples);
             let payload = encoder.encode(&samples).unwrap().to_vec();
+            carries_fec.push(rtcscope_media::opus::lbrr::carries_lbrr(&payload));
             let packet = Packet {
                 sequence: sent,
                 timestamp: u32::from(sent) * 960,
@@ -111,6 +115,7 @@ fn run(frames: u16, loss: f64, fec: bool, seed: u64) -> Run {
         playout,
         lost,
         played,
+        carries_fec,
     }
 }
 
@@ -242,13 +247,19 @@ fn ten_percent_loss_without_fec_conceals_exactly_the_lost_packets() {
 #[test]
 fn ten_percent_loss_with_fec_recovers_a_lost_packet_when_the_next_one_is_there() {
     let frames = 250;
-    let Run { receiver, lost, .. } = run(frames, 0.10, true, 9);
+    let Run {
+        receiver,
+        lost,
+        carries_fec,
+        ..
+    } = run(frames, 0.10, true, 9);
     assert!(lost.len() >= 10);
     let s = receiver.stats();
-    // A lost packet is recovered from the next one's FEC unless that one was lost too.
+    // A lost packet is recovered from the next one's FEC when that one arrived and
+    // carries LBRR data (active speech in SILK/hybrid mode); otherwise it is concealed.
     let recoverable = lost
         .iter()
-        .filter(|&&l| l + 1 < frames && !lost.contains(&(l + 1)))
+        .filter(|&&l| l + 1 < frames && !lost.contains(&(l + 1)) && carries_fec[usize::from(l + 1)])
         .count() as u64;
     eprintln!(
         "10% loss with FEC: {} lost, {recoverable} recoverable, {} recovered, {} samples concealed",

@@ -148,7 +148,13 @@ fn video_jitter_buffer() {
 
 fn audio_receiver() {
     let mut audio = SpeechLikeSource::new();
-    let mut encoder = OpusAudioEncoder::new(OpusEncoderConfig::default()).unwrap();
+    // In-band FEC is only coded when the encoder expects loss: the lossy run below must
+    // exercise both the FEC and the concealment path.
+    let mut encoder = OpusAudioEncoder::new(OpusEncoderConfig {
+        packet_loss_percent: 20,
+        ..OpusEncoderConfig::default()
+    })
+    .unwrap();
     let mut frame = [0.0f32; FRAME_SAMPLES];
     let payloads: Vec<Vec<u8>> = (0..300)
         .map(|_| {

@@ -2,6 +2,7 @@
 //! RFC 7587. See the crate README for why `opus-pure` was chosen.
 
 pub mod codec;
+pub mod lbrr;
 pub mod payload;
 
 pub use codec::{

@@ -340,6 +340,9 @@ impl AudioReceiver {
                 .slots
                 .get(next_index)
                 .filter(|s| s.sequence == Some(sequence + 1))
+                // Only a next packet with LBRR data can rebuild this one; without it the
+                // decoder's FEC path falls back to concealment, which must count as such.
+                .filter(|s| crate::opus::lbrr::carries_lbrr(&s.payload))
         {
             let arrival = next.arrival.unwrap_or(now);
             if let Ok(pcm) = self.decoder.recover_from_fec(&next.payload, FRAME_SAMPLES) {
